@@ -1,0 +1,4 @@
+export * from './money.js';
+export * from './order.js';
+export * from './api.js';
+export * from './errors.js';

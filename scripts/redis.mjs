@@ -1,0 +1,125 @@
+// A Redis URL for development and tests: $REDIS_URL, else one answering on 127.0.0.1:6379, else a
+// redis-server started here on a free port (installed from apt first if missing).
+//
+//   node scripts/redis.mjs             ensure one, print REDIS_URL, stop ours on Ctrl-C
+//   node scripts/redis.mjs --install   only make sure redis-server is installed
+import { spawnOwned, waitUntil } from './children.mjs';
+import { freePort } from './free-port.mjs';
+import { runIfMain, stopOnSignal } from './cli.mjs';
+import { outputOf, runInherit } from './run.mjs';
+import { tcpCheck } from './tcp.mjs';
+
+const HOST = '127.0.0.1';
+const DEFAULT_PORT = 6379;
+
+/**
+ * @typedef {object} RedisHandle
+ * @property {string} url
+ * @property {'external' | 'local' | 'started'} source external: $REDIS_URL; local: the one on
+ *   6379; started: a redis-server this process started (and stop() stops)
+ * @property {() => Promise<void>} stop
+ */
+
+/**
+ * @param {{log?: (line: string) => void}} [options]
+ * @returns {Promise<RedisHandle>}
+ */
+export async function ensureRedis({ log = (line) => console.error(line) } = {}) {
+  if (process.env.REDIS_URL) {
+    return { url: process.env.REDIS_URL, source: 'external', stop: async () => {} };
+  }
+  if (await redisPing(HOST, DEFAULT_PORT)) {
+    return { url: `redis://${HOST}:${DEFAULT_PORT}`, source: 'local', stop: async () => {} };
+  }
+  await ensureRedisInstalled(log);
+  const port = await freePort(HOST);
+  // Not daemonized, so it is our child: it stops with stop() or when this process exits.
+  const redis = spawnOwned('redis-server', [
+    '--bind',
+    HOST,
+    '--port',
+    String(port),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+  ]);
+  try {
+    await waitUntil(() => redisPing(HOST, port), {
+      what: `redis-server on ${HOST}:${port}`,
+      timeoutMs: 15_000,
+      failed: () => (redis.exited() ? `it exited:\n${redis.output()}` : undefined),
+    });
+  } catch (error) {
+    await redis.stop();
+    throw error;
+  }
+  return { url: `redis://${HOST}:${port}`, source: 'started', stop: () => redis.stop() };
+}
+
+/**
+ * Installs redis-server with apt-get when it is not on PATH (as root, or with passwordless sudo).
+ * @param {(line: string) => void} log
+ */
+export async function ensureRedisInstalled(log) {
+  if (outputOf('redis-server', ['--version'])) return;
+  if (!outputOf('apt-get', ['--version'])) {
+    throw new Error(
+      'redis-server is not installed and there is no apt-get: install Redis, or set REDIS_URL=redis://…',
+    );
+  }
+  const asRoot = process.getuid?.() === 0;
+  if (!asRoot && !outputOf('sudo', ['-n', 'true'])) {
+    throw new Error(
+      'redis-server is not installed: run `sudo apt-get install -y redis-server`, or set REDIS_URL=redis://…',
+    );
+  }
+  const [command, ...prefix] = asRoot ? ['apt-get'] : ['sudo', '-n', 'apt-get'];
+  const apt = (args) =>
+    runInherit(command, [...prefix, ...args], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  log('[fen] redis-server is not installed: installing it with apt-get');
+  if ((await apt(['install', '-y', '-q', 'redis-server'])) !== 0) {
+    // A fresh machine has no package lists yet.
+    if (
+      (await apt(['update', '-q'])) !== 0 ||
+      (await apt(['install', '-y', '-q', 'redis-server'])) !== 0
+    ) {
+      throw new Error(
+        'apt-get could not install redis-server; install Redis yourself or set REDIS_URL=redis://…',
+      );
+    }
+  }
+  if (!outputOf('redis-server', ['--version']))
+    throw new Error('redis-server is still not on PATH after apt-get install');
+}
+
+/**
+ * Whether a Redis that needs no password answers PING on host:port.
+ * @returns {Promise<boolean>}
+ */
+export function redisPing(host, port, timeoutMs = 1000) {
+  return tcpCheck(host, port, {
+    send: 'PING\r\n',
+    answer: (received) =>
+      received.includes('\r\n') ? received.toString().startsWith('+PONG') : undefined,
+    timeoutMs,
+  });
+}
+
+async function main() {
+  if (process.argv.includes('--install')) {
+    await ensureRedisInstalled((line) => console.error(line));
+    return;
+  }
+  const redis = await ensureRedis();
+  console.log(`REDIS_URL=${redis.url}`);
+  if (redis.source !== 'started') return;
+  console.log('redis-server is running. Ctrl-C stops it.');
+  stopOnSignal(redis.stop);
+}
+
+runIfMain(import.meta.url, main);

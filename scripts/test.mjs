@@ -1,0 +1,70 @@
+// What `npm test` and `pnpm test` run: install what is missing, build, run every vitest project
+// (the global setup starts the database and Redis), and end with one line `N passed, M failed`.
+//
+//   node scripts/test.mjs [vitest arguments, e.g. --project server]
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { bootstrap } from './bootstrap.mjs';
+import { cacheDir, repoRoot } from './paths.mjs';
+import { runInherit } from './run.mjs';
+
+/**
+ * The summary line from vitest's JSON report. A file that failed outside its tests (it did not
+ * load, or a beforeAll threw, so none of its tests failed) counts as one failure, and so does an
+ * error vitest reported outside any file (exit code ≠ 0 with nothing failed): the line never says
+ * 0 failed for a failed run.
+ * @param {any} report vitest's JSON report
+ * @param {number} exitCode vitest's exit code
+ */
+function summarize(report, exitCode) {
+  const brokenFiles = report.testResults.filter(
+    (file) =>
+      file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed'),
+  ).length;
+  let failed = report.numFailedTests + brokenFiles;
+  if (exitCode !== 0 && failed === 0) failed = 1;
+  const skipped = report.numPendingTests + report.numTodoTests;
+  return `${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+}
+
+/** A step before the tests failed: say so, and count the run as one failure. */
+function failedBeforeTests(step, error) {
+  console.error(`[fen] ${step} failed${error ? `: ${error.message}` : ''}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+async function main() {
+  let pnpm;
+  try {
+    pnpm = await bootstrap();
+  } catch (error) {
+    failedBeforeTests('installing dependencies', error);
+  }
+  if ((await runInherit(pnpm, ['run', '--silent', 'build'], { cwd: repoRoot })) !== 0) {
+    failedBeforeTests('pnpm build');
+  }
+  const reportFile = join(cacheDir(), 'test-results.json');
+  mkdirSync(cacheDir(), { recursive: true });
+  rmSync(reportFile, { force: true });
+  const vitest = join(repoRoot, 'node_modules', '.bin', 'vitest');
+  const exitCode = await runInherit(
+    vitest,
+    [
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${reportFile}`,
+      ...process.argv.slice(2),
+    ],
+    { cwd: repoRoot },
+  );
+  if (!existsSync(reportFile))
+    failedBeforeTests(`vitest (exit code ${exitCode}, no report written)`);
+  const line = summarize(JSON.parse(readFileSync(reportFile, 'utf8')), exitCode);
+  console.log(`[fen] test report: ${reportFile}`);
+  console.log(line);
+  process.exit(exitCode === 0 ? 0 : 1);
+}
+
+main().catch((error) => failedBeforeTests('the test run', error));
