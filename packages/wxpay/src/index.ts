@@ -1,0 +1,15 @@
+export * from './errors.js';
+export type { CaCertificates, ClientCertificate } from './http.js';
+export * from './token-cache.js';
+export * from './redis-token-cache.js';
+export * from './token-provider.js';
+export * from './wechat-api.js';
+export * from './jssdk.js';
+export * from './sign.js';
+export { DEFAULT_MAX_XML_BYTES, fromXml, toXml } from './xml.js';
+export type { FromXmlOptions, ToXmlOptions, XmlFields } from './xml.js';
+export * from './nonce.js';
+export * from './time.js';
+export { decryptRefundInfo, encryptRefundInfo } from './refund-crypto.js';
+export * from './pay-params.js';
+export * from './notify.js';

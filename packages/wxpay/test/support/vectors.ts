@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+
+/** One known-answer vector of /work/shared/vectors/wechat-vectors.json (`../shared` from the repo). */
+export interface Vector {
+  id: string;
+  kind: string;
+  input: Record<string, string>;
+  expected: Record<string, string>;
+}
+
+const VECTORS_PATH = new URL('../../../../../shared/vectors/wechat-vectors.json', import.meta.url);
+
+/** The published vectors of one `kind`, read at test time. */
+export function vectorsOfKind(kind: string): Vector[] {
+  const file = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as { vectors: Vector[] };
+  return file.vectors.filter((v) => v.kind === kind);
+}
