@@ -1,0 +1,56 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { SandboxCore } from './core.js';
+import { controlRouter } from './routes/control.js';
+import { PAGE_HTML } from './routes/page-html.js';
+import { payApiRouter } from './routes/pay-api.js';
+import { wechatApiRouter } from './routes/wechat-api.js';
+
+/**
+ * The sandbox as a Koa app (it never listens: `createSandbox` does). WeChat's paths sit at the
+ * root, so pointing a client's base URLs here is the only change from production; the control API
+ * lives under `/__sandbox`, the payer's page at `/`.
+ */
+export function createApp(core: SandboxCore): Koa {
+  const app = new Koa();
+  app.silent = true;
+
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      core.logger({
+        level: 'error',
+        msg: 'request failed',
+        path: ctx.path,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      ctx.status = 500;
+      ctx.body = { error: { code: 'INTERNAL', message: 'sandbox error' } };
+    }
+  });
+
+  // Injected latency (faults.latency), before anything is read or decided.
+  app.use(async (ctx, next) => {
+    const ms = core.faults.latencyFor(ctx.path);
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+    await next();
+  });
+
+  const page = new Router();
+  page.get('/', (ctx) => {
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = PAGE_HTML;
+  });
+  // H5 pay's mweb_url lands here: the page, showing that one order.
+  page.get('/checkmweb', (ctx) => {
+    const prepayId = typeof ctx.query.prepay_id === 'string' ? ctx.query.prepay_id : '';
+    ctx.redirect(`/?prepay_id=${encodeURIComponent(prepayId)}`);
+  });
+
+  for (const router of [page, controlRouter(core), wechatApiRouter(core), payApiRouter(core)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  return app;
+}

@@ -1,0 +1,169 @@
+import type { Clock } from './clock.js';
+
+/** A merchant the sandbox plays WeChat Pay for. */
+export interface SandboxMerchant {
+  /** 商户号, digits. */
+  mchId: string;
+  /** The 32-character APIv2 key both sides sign with. */
+  key: string;
+  /** The appids bound to this mch_id (unifiedorder refuses any other: "appid和mch_id不匹配"). */
+  appIds: string[];
+  /** Where refund notifications go when a refund request has no notify_url (WeChat's platform setting). */
+  refundNotifyUrl?: string;
+}
+
+/** A mini-program, official account or mobile app the sandbox plays WeChat's login APIs for. */
+export interface SandboxApp {
+  appId: string;
+  /** AppSecret. */
+  secret: string;
+  /** Bound to an open-platform account: jscode2session / OAuth also return a unionid. */
+  unionId?: boolean;
+}
+
+/** One line the sandbox logs; never carries a key, secret, token or session_key. */
+export interface SandboxLogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  msg: string;
+  [field: string]: unknown;
+}
+
+export type SandboxLogger = (entry: SandboxLogEntry) => void;
+
+/** TLS material for the `/secapi/…` listener, PEM strings or buffers. */
+export interface SandboxTls {
+  /** The sandbox's server certificate and key. */
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** The CA that signed the server certificate and that merchant client certificates must chain to. */
+  ca: string | Buffer;
+}
+
+export interface SandboxOptions {
+  /** Host to listen on; default `127.0.0.1`. */
+  host?: string;
+  /** Plain HTTP port; default 0 (any free port). */
+  port?: number;
+  /** TLS port (mutual TLS for `/secapi/…`); default 0. */
+  tlsPort?: number;
+  /**
+   * Multiplies every WeChat delay (notification retries, refund processing): 1 is real time,
+   * 0.001 turns 15 s into 15 ms. Validity windows (codes, tokens, prepay_id, time_expire) follow
+   * the sandbox clock instead, moved with `advanceClock`.
+   */
+  timeScale?: number;
+  merchants?: SandboxMerchant[];
+  apps?: SandboxApp[];
+  /** The time source; default the system clock. `advanceClock` adds an offset on top. */
+  clock?: Clock;
+  logger?: SandboxLogger;
+  /** How long a notify_url may take to answer before the attempt counts as a timeout; default 5000 ms (not scaled). */
+  notifyTimeoutMs?: number;
+  /** Seconds (× timeScale) a refund stays PROCESSING before it succeeds; default 10. */
+  refundDelaySeconds?: number;
+  /** Largest request body accepted; default 1 MiB. */
+  maxBodyBytes?: number;
+  /** TLS material; default the demo certificates in `apps/wx-sandbox/certs/`. */
+  tls?: SandboxTls;
+  /** Hosts allowed in an `http://` notify_url besides loopback ones (real WeChat requires https). */
+  httpNotifyHosts?: string[];
+  /**
+   * Public base URL of the sandbox used in `mweb_url` (the H5 pay page); default the HTTP
+   * listener's URL.
+   */
+  publicUrl?: string;
+}
+
+/** The demo mini-program (its AppSecret is public: it protects nothing). */
+export const DEMO_APP: SandboxApp = Object.freeze({
+  appId: 'wxfe00000000000001',
+  secret: '5f2d7a9c1b3e4f60718293a4b5c6d7e8',
+});
+
+/**
+ * The demo merchant the sandbox knows by default — the same values as the server's
+ * `.env.example`. `appId`/`appSecret` name the demo mini-program bound to it.
+ */
+export const DEMO_MERCHANT = Object.freeze({
+  mchId: '1900000109',
+  key: 'fensandboxapikey0123456789abcdef',
+  appIds: Object.freeze([DEMO_APP.appId]) as unknown as string[],
+  appId: DEMO_APP.appId,
+  appSecret: DEMO_APP.secret,
+}) satisfies SandboxMerchant & { appId: string; appSecret: string };
+
+/** Options after defaults, checked once. */
+export interface ResolvedOptions {
+  host: string;
+  port: number;
+  tlsPort: number;
+  timeScale: number;
+  merchants: SandboxMerchant[];
+  apps: SandboxApp[];
+  notifyTimeoutMs: number;
+  refundDelaySeconds: number;
+  maxBodyBytes: number;
+  httpNotifyHosts: string[];
+  publicUrl?: string;
+}
+
+/** Applies the defaults and throws one error listing every problem. */
+export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    tlsPort: options.tlsPort ?? 0,
+    timeScale: options.timeScale ?? 1,
+    merchants: (options.merchants ?? [DEMO_MERCHANT as SandboxMerchant]).map((m) => ({
+      mchId: m.mchId,
+      key: m.key,
+      appIds: [...m.appIds],
+      ...(m.refundNotifyUrl ? { refundNotifyUrl: m.refundNotifyUrl } : {}),
+    })),
+    apps: (options.apps ?? [DEMO_APP]).map((a) => ({ ...a })),
+    notifyTimeoutMs: options.notifyTimeoutMs ?? 5000,
+    refundDelaySeconds: options.refundDelaySeconds ?? 10,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    httpNotifyHosts: options.httpNotifyHosts ?? [],
+    ...(options.publicUrl ? { publicUrl: options.publicUrl.replace(/\/+$/, '') } : {}),
+  };
+  const problems: string[] = [];
+  const isPort = (p: number) => Number.isInteger(p) && p >= 0 && p <= 65535;
+  if (!isPort(resolved.port)) problems.push('port must be an integer 0–65535');
+  if (!isPort(resolved.tlsPort)) problems.push('tlsPort must be an integer 0–65535');
+  if (!(Number.isFinite(resolved.timeScale) && resolved.timeScale >= 0)) {
+    problems.push('timeScale must be a number ≥ 0');
+  }
+  if (!(Number.isFinite(resolved.notifyTimeoutMs) && resolved.notifyTimeoutMs > 0)) {
+    problems.push('notifyTimeoutMs must be > 0');
+  }
+  if (!(Number.isFinite(resolved.refundDelaySeconds) && resolved.refundDelaySeconds >= 0)) {
+    problems.push('refundDelaySeconds must be ≥ 0');
+  }
+  if (!(Number.isInteger(resolved.maxBodyBytes) && resolved.maxBodyBytes > 0)) {
+    problems.push('maxBodyBytes must be a positive integer');
+  }
+  const appIds = new Set<string>();
+  for (const app of resolved.apps) {
+    if (!/^wx[0-9a-zA-Z]{16}$/.test(app.appId))
+      problems.push(`app ${app.appId}: appid must be wx + 16 characters`);
+    if (!app.secret) problems.push(`app ${app.appId}: secret is required`);
+    if (appIds.has(app.appId)) problems.push(`app ${app.appId} is listed twice`);
+    appIds.add(app.appId);
+  }
+  const mchIds = new Set<string>();
+  for (const m of resolved.merchants) {
+    if (!/^\d{8,12}$/.test(m.mchId))
+      problems.push(`merchant ${m.mchId}: mch_id must be 8–12 digits`);
+    if (!/^[0-9A-Za-z]{32}$/.test(m.key))
+      problems.push(`merchant ${m.mchId}: key must be 32 letters or digits`);
+    if (mchIds.has(m.mchId)) problems.push(`merchant ${m.mchId} is listed twice`);
+    mchIds.add(m.mchId);
+    for (const appId of m.appIds) {
+      if (!/^wx[0-9a-zA-Z]{16}$/.test(appId))
+        problems.push(`merchant ${m.mchId}: appid ${appId} is malformed`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`invalid sandbox options: ${problems.join('; ')}`);
+  return resolved;
+}

@@ -1,0 +1,103 @@
+import { formatWxTime, nonceStr, signV2, toXml } from '@fen/wxpay';
+import type { SandboxCore } from '../core.js';
+import { newTransactionId } from '../ids.js';
+import { PREPAY_TTL_MS } from '../state/orders.js';
+import type { Order, PayAttempt } from '../state/orders.js';
+import { paidFields } from './order-query.js';
+
+export type PayerOutcome = PayAttempt['outcome'];
+
+/** A control-API refusal: HTTP status, stable code, message. */
+export interface ControlError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/**
+ * The payer acts on the cashier of `prepayId`: `success` pays (SUCCESS, transaction_id, time_end,
+ * bank_type, then the payment notification); `cancel` and `insufficient_funds` leave the order
+ * NOTPAY, as WeChat does for JSAPI/NATIVE/APP/MWEB (PAYERROR is for micropay only) [spec §3.2].
+ */
+export function payAsPayer(
+  core: SandboxCore,
+  prepayId: string,
+  outcome: PayerOutcome,
+  bankType = 'OTHERS',
+): ControlError | { trade_state: string; out_trade_no: string; transaction_id?: string } {
+  const order = core.orders.byPrepayId(prepayId);
+  if (!order)
+    return { status: 404, code: 'PREPAY_NOT_FOUND', message: `no order has prepay_id ${prepayId}` };
+  if (order.state === 'SUCCESS' || order.state === 'REFUND') {
+    return {
+      status: 409,
+      code: 'ORDER_PAID',
+      message: `order ${order.outTradeNo} is already paid`,
+    };
+  }
+  if (order.state === 'CLOSED') {
+    return { status: 409, code: 'ORDER_CLOSED', message: `order ${order.outTradeNo} is closed` };
+  }
+  const now = core.clock.nowMs();
+  if (prepayId !== order.prepayId || now - order.prepayIssuedAt >= PREPAY_TTL_MS) {
+    return {
+      status: 409,
+      code: 'PREPAY_EXPIRED',
+      message: 'this prepay_id has expired (2 h); the merchant must call unifiedorder again',
+    };
+  }
+  order.payAttempts.push({ at: now, outcome });
+  if (outcome !== 'success') {
+    core.logger({
+      level: 'info',
+      msg: 'payer did not pay',
+      out_trade_no: order.outTradeNo,
+      outcome,
+    });
+    return { trade_state: order.state, out_trade_no: order.outTradeNo };
+  }
+  const transactionId = newTransactionId(formatWxTime(new Date(now)));
+  core.orders.markPaid(order, transactionId, bankType);
+  core.logger({
+    level: 'info',
+    msg: 'order paid',
+    out_trade_no: order.outTradeNo,
+    transaction_id: transactionId,
+  });
+  sendPaymentNotification(core, order);
+  return {
+    trade_state: order.state,
+    out_trade_no: order.outTradeNo,
+    transaction_id: transactionId,
+  };
+}
+
+/**
+ * The payment notification [spec §4.1], signed with the order's sign type; `sign_type` is included
+ * when it is HMAC-SHA256 so the receiver knows how to verify. Re-signed with a new nonce each POST.
+ */
+export function paymentNotificationXml(core: SandboxCore, order: Order): string {
+  const key = core.merchants.get(order.mchId)?.key ?? '';
+  const fields: Record<string, string> = {
+    return_code: 'SUCCESS',
+    return_msg: 'OK',
+    appid: order.appId,
+    mch_id: order.mchId,
+    ...(order.fields.device_info ? { device_info: order.fields.device_info } : {}),
+    nonce_str: nonceStr(),
+    ...(order.signType === 'HMAC-SHA256' ? { sign_type: 'HMAC-SHA256' } : {}),
+    result_code: 'SUCCESS',
+    ...paidFields(order),
+  };
+  return toXml({ ...fields, sign: signV2(fields, key, order.signType) });
+}
+
+function sendPaymentNotification(core: SandboxCore, order: Order): void {
+  core.notifier.send({
+    kind: 'payment',
+    mchId: order.mchId,
+    outTradeNo: order.outTradeNo,
+    notifyUrl: order.notifyUrl,
+    body: () => paymentNotificationXml(core, order),
+  });
+}
