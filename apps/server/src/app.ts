@@ -1,0 +1,63 @@
+import type { HealthResponse } from '@fen/contracts';
+import Koa from 'koa';
+import { requireAdmin, requireSession } from './http/auth.js';
+import type { AppState } from './http/context.js';
+import { errorHandler } from './http/error-handler.js';
+import type { Logger } from './logger.js';
+import { adminRoutes } from './routes/admin.js';
+import { healthRoutes } from './routes/health.js';
+import { notifyRoutes } from './routes/notify.js';
+import { orderRoutes } from './routes/orders.js';
+import { productRoutes } from './routes/products.js';
+import { sessionRoutes } from './routes/session.js';
+import type { AdminService } from './services/admin-service.js';
+import type { OrderService } from './services/order-service.js';
+import type { PaymentNotificationHandler } from './services/payment-notification-service.js';
+import type { ProductService } from './services/product-service.js';
+import type { RefundNotificationHandler } from './services/refund-notification-service.js';
+import type { RefundService } from './services/refund-service.js';
+import type { SessionService } from './services/session-service.js';
+
+/** What the HTTP layer needs; built by `createRuntime`, or by hand in a test. */
+export interface AppDeps {
+  log: Logger;
+  /** Trust X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
+  adminToken: string;
+  sessions: SessionService;
+  products: ProductService;
+  orders: OrderService;
+  refunds: RefundService;
+  admin: AdminService;
+  handlePaymentNotification: PaymentNotificationHandler;
+  handleRefundNotification: RefundNotificationHandler;
+  health(): Promise<HealthResponse>;
+}
+
+/** Builds the Koa app. It never listens: `startServer` (or a test) does. */
+export function createApp(deps: AppDeps): Koa<AppState> {
+  const app = new Koa<AppState>();
+  app.proxy = deps.trustProxy;
+  // Errors are rendered (and logged with the request id) by errorHandler; silence Koa's printer.
+  app.silent = true;
+  app.use(errorHandler(deps.log));
+
+  const session = requireSession((token) => deps.sessions.verify(token));
+  const admin = requireAdmin(deps.adminToken);
+  const routers = [
+    healthRoutes(deps.health),
+    notifyRoutes({
+      payment: deps.handlePaymentNotification,
+      refund: deps.handleRefundNotification,
+    }),
+    sessionRoutes(deps.sessions),
+    productRoutes(deps.products, session),
+    orderRoutes(deps.orders, session),
+    adminRoutes({ admin: deps.admin, refunds: deps.refunds }, admin),
+  ];
+  for (const router of routers) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  return app;
+}

@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { loadMerchantCertificate, readCaCertificate } from './config-certificates.js';
+import type { MerchantCertificate } from './config-certificates.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A URL WeChat can post to: http(s), no query string (unifiedorder rejects one). */
+const notifyUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine((value) => !value.includes('?'), 'must not contain a query string');
+const baseUrl = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ''));
+const intFrom = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+/** Empty strings in a .env file mean "not set". */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+const envSchema = z.object({
+  PORT: intFrom(0, 65535, 3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\/.+/, 'must be a mongodb:// URI'),
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\/.+/, 'must be a redis:// URI')
+      .optional(),
+  ),
+  WX_APPID: z.string().regex(/^wx[0-9a-zA-Z]{16}$/, 'must look like wx + 16 characters'),
+  WX_APPSECRET: z
+    .string()
+    .regex(/^[0-9a-zA-Z]{32}$/, 'must be the 32-character AppSecret (not the pay key)'),
+  WXPAY_MCHID: z.string().regex(/^\d{8,10}$/, 'must be the 8–10 digit mch_id'),
+  WXPAY_KEY: z
+    .string()
+    .regex(/^[0-9a-zA-Z]{32}$/, 'must be the 32-character APIv2 key (not the AppSecret)'),
+  WXPAY_SIGN_TYPE: z.enum(['MD5', 'HMAC-SHA256']).default('MD5'),
+  WXPAY_NOTIFY_URL: notifyUrl,
+  WXPAY_REFUND_NOTIFY_URL: notifyUrl,
+  WXPAY_CERT_P12_PATH: optionalString,
+  WXPAY_CERT_P12_PASSPHRASE: optionalString,
+  WXPAY_CERT_PEM_PATH: optionalString,
+  WXPAY_KEY_PEM_PATH: optionalString,
+  WXPAY_CA_CERT_PATH: optionalString,
+  WX_API_BASE: baseUrl.default('https://api.weixin.qq.com'),
+  WXPAY_API_BASE: baseUrl.default('https://api.mch.weixin.qq.com'),
+  WXPAY_SECAPI_BASE: optionalString.pipe(baseUrl.optional()),
+  WXPAY_TIMEOUT_MS: intFrom(100, 60_000, 10_000),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  SESSION_TTL_SECONDS: intFrom(60, 30 * 86_400, 86_400),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+  ORDER_TTL_MINUTES: intFrom(1, 1440, 30),
+  TRUST_PROXY: flag(false),
+  RECONCILE_ENABLED: flag(true),
+  RECONCILE_INTERVAL_SECONDS: intFrom(1, 86_400, 60),
+  RECONCILE_PENDING_AFTER_SECONDS: intFrom(0, 86_400, 120),
+  RECONCILE_REFUND_AFTER_SECONDS: intFrom(0, 86_400, 300),
+  RECONCILE_BATCH_SIZE: intFrom(1, 1000, 50),
+  RECONCILE_LEASE_SECONDS: intFrom(5, 3600, 120),
+  SHUTDOWN_TIMEOUT_MS: intFrom(0, 120_000, 10_000),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Everything the server needs, validated. Holds secrets: never log or return it. */
+export interface Config {
+  port: number;
+  host: string;
+  mongodbUri: string;
+  redisUrl?: string;
+  logLevel: LogLevel;
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+  wx: { appId: string; appSecret: string; apiBase: string };
+  pay: {
+    mchId: string;
+    key: string;
+    signType: 'MD5' | 'HMAC-SHA256';
+    notifyUrl: string;
+    refundNotifyUrl: string;
+    apiBase: string;
+    secapiBase: string;
+    timeoutMs: number;
+    certificate: MerchantCertificate;
+    /** Extra CA to trust (the sandbox's TLS certificate). */
+    ca?: string;
+  };
+  session: { secret: string; ttlSeconds: number };
+  adminToken: string;
+  orderTtlMinutes: number;
+  reconcile: {
+    enabled: boolean;
+    intervalSeconds: number;
+    pendingAfterSeconds: number;
+    refundAfterSeconds: number;
+    batchSize: number;
+    leaseSeconds: number;
+  };
+}
+
+/** Thrown by {@link loadConfig}; `issues` lists every problem, one line each. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
+  }
+}
+
+/**
+ * Validates the environment and loads the merchant certificate, reporting every missing or
+ * malformed key at once (pitfalls 1 and 10). Secrets are never echoed in the messages.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  const issues: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const certificate = loadMerchantCertificate(env, issues);
+  const ca = readCaCertificate(env.WXPAY_CA_CERT_PATH, issues);
+  if (!parsed.success || certificate === undefined || issues.length > 0) {
+    throw new ConfigError(issues);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    mongodbUri: e.MONGODB_URI,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    wx: { appId: e.WX_APPID, appSecret: e.WX_APPSECRET, apiBase: e.WX_API_BASE },
+    pay: {
+      mchId: e.WXPAY_MCHID,
+      key: e.WXPAY_KEY,
+      signType: e.WXPAY_SIGN_TYPE,
+      notifyUrl: e.WXPAY_NOTIFY_URL,
+      refundNotifyUrl: e.WXPAY_REFUND_NOTIFY_URL,
+      apiBase: e.WXPAY_API_BASE,
+      secapiBase: e.WXPAY_SECAPI_BASE ?? e.WXPAY_API_BASE,
+      timeoutMs: e.WXPAY_TIMEOUT_MS,
+      certificate,
+      ca,
+    },
+    session: { secret: e.SESSION_SECRET, ttlSeconds: e.SESSION_TTL_SECONDS },
+    adminToken: e.ADMIN_TOKEN,
+    orderTtlMinutes: e.ORDER_TTL_MINUTES,
+    reconcile: {
+      enabled: e.RECONCILE_ENABLED,
+      intervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
+      pendingAfterSeconds: e.RECONCILE_PENDING_AFTER_SECONDS,
+      refundAfterSeconds: e.RECONCILE_REFUND_AFTER_SECONDS,
+      batchSize: e.RECONCILE_BATCH_SIZE,
+      leaseSeconds: e.RECONCILE_LEASE_SECONDS,
+    },
+  };
+}

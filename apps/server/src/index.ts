@@ -1,0 +1,13 @@
+export { createApp } from './app.js';
+export type { AppDeps } from './app.js';
+export { loadConfig, ConfigError } from './config.js';
+export type { Config } from './config.js';
+export { AppError, appError, isAppError } from './errors.js';
+export { createLogger } from './logger.js';
+export { createRuntime } from './runtime.js';
+export type { Runtime, RuntimeOptions } from './runtime.js';
+export { startServer } from './server.js';
+export type { RunningServer, StartOptions } from './server.js';
+export type { Clock } from './clock.js';
+export type { ReconcileReport } from './jobs/reconcile-job.js';
+export { NOTIFY_BODY_LIMIT } from './routes/notify.js';

@@ -1,0 +1,83 @@
+import { Router } from '@koa/router';
+import { PAY_CHANNELS } from '@fen/contracts';
+import type { OrderListResponse, OrderResponse } from '@fen/contracts';
+import type Koa from 'koa';
+import { z } from 'zod';
+import { clientIp } from '../http/client-ip.js';
+import type { AppContext, AppState } from '../http/context.js';
+import { readJsonBody } from '../http/request-body.js';
+import { validate } from '../http/validate.js';
+import type { OrderService } from '../services/order-service.js';
+
+const createOrderSchema = z.strictObject({
+  items: z
+    .array(
+      z.strictObject({
+        productId: z.string().min(1).max(64),
+        quantity: z.number().int().min(1).max(99),
+      }),
+    )
+    .min(1)
+    .max(20),
+  channel: z
+    .enum(PAY_CHANNELS)
+    .refine((channel) => channel === 'miniprogram', 'only the miniprogram channel is served here')
+    .optional(),
+});
+
+const idempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{8,64}$/, 'must be 8–64 characters of A-Z a-z 0-9 _ . : -')
+  .optional();
+
+const userId = (ctx: AppContext): string => ctx.state.user?.id ?? '';
+
+/** The payer's orders: create, pay again, list, read (optionally syncing), cancel. */
+export function orderRoutes(orders: OrderService, auth: Koa.Middleware<AppState>) {
+  const router = new Router<AppState>({ prefix: '/api/orders' });
+  router.use(auth);
+
+  router.post('/', async (ctx) => {
+    const input = validate(createOrderSchema, await readJsonBody(ctx.req), 'order');
+    const idempotencyKey = validate(
+      idempotencyKeySchema,
+      ctx.get('Idempotency-Key') || undefined,
+      'Idempotency-Key header',
+    );
+    ctx.status = 201;
+    ctx.body = await orders.create(userId(ctx), input, {
+      clientIp: clientIp(ctx),
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+      log: ctx.state.log,
+    });
+  });
+
+  router.get('/', async (ctx) => {
+    const body: OrderListResponse = { orders: await orders.list(userId(ctx)) };
+    ctx.body = body;
+  });
+
+  router.get('/:id', async (ctx) => {
+    const sync = ctx.query.sync === '1' || ctx.query.sync === 'true';
+    const body: OrderResponse = {
+      order: await orders.get(userId(ctx), ctx.params.id ?? '', {
+        sync,
+        log: ctx.state.log,
+      }),
+    };
+    ctx.body = body;
+  });
+
+  router.post('/:id/pay', async (ctx) => {
+    ctx.body = await orders.pay(userId(ctx), ctx.params.id ?? '', ctx.state.log);
+  });
+
+  router.post('/:id/cancel', async (ctx) => {
+    const body: OrderResponse = {
+      order: await orders.cancel(userId(ctx), ctx.params.id ?? '', ctx.state.log),
+    };
+    ctx.body = body;
+  });
+
+  return router;
+}

@@ -1,0 +1,200 @@
+import type { HealthResponse } from '@fen/contracts';
+import { MemoryTokenCache, RedisTokenCache } from '@fen/wxpay';
+import { Redis } from 'ioredis';
+import { createApp } from './app.js';
+import type { AppDeps } from './app.js';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import { createMongoLease, createRedisLease } from './jobs/lease.js';
+import { createReconcileJob } from './jobs/reconcile-job.js';
+import type { ReconcileJob } from './jobs/reconcile-job.js';
+import { createLogger } from './logger.js';
+import type { Logger } from './logger.js';
+import { createAdminService } from './services/admin-service.js';
+import { createOrderService } from './services/order-service.js';
+import { createOrderLocks } from './services/order-locks.js';
+import { createOrderSync } from './services/order-sync.js';
+import { createPaymentNotificationService } from './services/payment-notification-service.js';
+import { createPaymentState } from './services/payment-state.js';
+import { createProductService } from './services/product-service.js';
+import { createRefundNotificationService } from './services/refund-notification-service.js';
+import { createRefundService } from './services/refund-service.js';
+import { createSessionService } from './services/session-service.js';
+import { connectDatabase } from './stores/database.js';
+import type { Database } from './stores/database.js';
+import { createStores } from './stores/index.js';
+import type { Stores } from './stores/index.js';
+import { createWeChatGateway } from './wechat/gateway.js';
+
+export interface RuntimeOptions {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** A fully wired server: database, Redis, WeChat, services, the Koa app and the job. */
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  db: Database;
+  redis?: Redis;
+  stores: Stores;
+  deps: AppDeps;
+  app: ReturnType<typeof createApp>;
+  job: ReconcileJob;
+  /** Stops the job, then closes Redis and the database. */
+  close(): Promise<void>;
+}
+
+async function connectRedis(url: string, log: Logger): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error'));
+  await redis.connect();
+  return redis;
+}
+
+/** Connects everything the server needs and builds it; nothing listens yet. */
+export async function createRuntime(
+  config: Config,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
+  const clock = options.clock ?? systemClock;
+  const log = options.logger ?? createLogger(config.logLevel);
+  const db = await connectDatabase(config.mongodbUri);
+  let redis: Redis | undefined;
+  try {
+    redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const stores = createStores(db);
+  const tokenCache = redis ? new RedisTokenCache(redis) : new MemoryTokenCache();
+  const wechat = createWeChatGateway(config, tokenCache);
+
+  const withOrderLock = createOrderLocks();
+  const payments = createPaymentState({
+    orders: stores.orders,
+    claims: stores.claims,
+    anomalies: stores.anomalies,
+    clock,
+  });
+  const sync = createOrderSync({
+    orders: stores.orders,
+    wechat,
+    payments,
+    clock,
+  });
+  const products = createProductService(stores.products);
+  await products.seed();
+  const refunds = createRefundService({
+    orders: stores.orders,
+    refunds: stores.refunds,
+    anomalies: stores.anomalies,
+    claims: stores.claims,
+    wechat,
+    clock,
+    withOrderLock,
+    refundNotifyUrl: config.pay.refundNotifyUrl,
+  });
+
+  const health = async (): Promise<HealthResponse> => {
+    const database = (await db.ping()) ? 'up' : 'down';
+    const redisState = !redis
+      ? 'not-configured'
+      : await redis.ping().then(
+          () => 'up' as const,
+          () => 'down' as const,
+        );
+    return {
+      ok: database === 'up' && redisState !== 'down',
+      database,
+      redis: redisState,
+    };
+  };
+
+  const deps: AppDeps = {
+    log,
+    trustProxy: config.trustProxy,
+    adminToken: config.adminToken,
+    sessions: createSessionService({
+      users: stores.users,
+      wechat,
+      clock,
+      secret: config.session.secret,
+      ttlSeconds: config.session.ttlSeconds,
+    }),
+    products,
+    orders: createOrderService({
+      orders: stores.orders,
+      products: stores.products,
+      users: stores.users,
+      wechat,
+      payments,
+      sync,
+      clock,
+      withOrderLock,
+      notifyUrl: config.pay.notifyUrl,
+      orderTtlMinutes: config.orderTtlMinutes,
+    }),
+    refunds,
+    admin: createAdminService({
+      orders: stores.orders,
+      refunds: stores.refunds,
+      events: stores.events,
+      anomalies: stores.anomalies,
+    }),
+    handlePaymentNotification: createPaymentNotificationService({
+      orders: stores.orders,
+      events: stores.events,
+      anomalies: stores.anomalies,
+      payments,
+      wechat,
+      clock,
+      withOrderLock,
+    }),
+    handleRefundNotification: createRefundNotificationService({
+      refunds: stores.refunds,
+      events: stores.events,
+      anomalies: stores.anomalies,
+      refundService: refunds,
+      wechat,
+      clock,
+      withOrderLock,
+    }),
+    health,
+  };
+
+  // Leases follow real time (they coordinate processes), not the injectable business clock.
+  const lease = redis
+    ? createRedisLease(redis)
+    : createMongoLease(db.models.Lease, () => new Date());
+  const job = createReconcileJob({
+    lease,
+    orders: stores.orders,
+    refunds: stores.refunds,
+    sync,
+    refundService: refunds,
+    clock,
+    withOrderLock,
+    settings: config.reconcile,
+    log,
+  });
+
+  return {
+    config,
+    log,
+    db,
+    ...(redis ? { redis } : {}),
+    stores,
+    deps,
+    app: createApp(deps),
+    job,
+    async close() {
+      await job.stop();
+      await wechat.close();
+      if (redis) await redis.quit().catch(() => redis?.disconnect());
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,183 @@
+import type { OrderStatus } from '@fen/contracts';
+import { parseWxTime } from '@fen/wxpay';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { AnomalyStore } from '../stores/anomaly-store.js';
+import type { ClaimStore } from '../stores/claim-store.js';
+import type { OrderRecord, OrderStore } from '../stores/order-store.js';
+
+export type ApplyOutcome = 'APPLIED' | 'NO_CHANGE' | 'ANOMALY';
+
+/** What WeChat reported as paid, from a notification or an orderquery reply (wire names). */
+export interface PaidReport {
+  transaction_id?: string;
+  total_fee?: string;
+  time_end?: string;
+  out_trade_no?: string;
+}
+
+/** The one decision on how an order leaves PENDING. Dates as ISO strings (stored as-is). */
+interface ExitChange extends Record<string, unknown> {
+  to: Extract<OrderStatus, 'PAID' | 'CLOSED'>;
+  /** The event or query that decided it (dedupe key). */
+  source: string;
+  at: string;
+  transactionId?: string;
+  paidAt?: string;
+  reason?: string;
+}
+
+export interface PaymentStateDeps {
+  orders: OrderStore;
+  claims: ClaimStore;
+  anomalies: AnomalyStore;
+  clock: Clock;
+}
+
+function paidTime(timeEnd: string | undefined, fallback: Date): Date {
+  if (!timeEnd) return fallback;
+  try {
+    return parseWxTime(timeEnd);
+  } catch {
+    return fallback;
+  }
+}
+
+const exitKey = (order: OrderRecord) => `order-exit:${order._id.toHexString()}`;
+
+/**
+ * The order state machine's way out of PENDING, shared by notifications, client syncs and the
+ * reconciliation job. The decision is a claim (unique insert) — whoever comes second learns the
+ * decision that stands — and the order is then moved by a conditional update on `status`.
+ * Callers hold the order lock.
+ */
+export function createPaymentState(deps: PaymentStateDeps) {
+  const { orders, claims, anomalies, clock } = deps;
+
+  /** Applies a claimed exit to the order document (idempotent: only a PENDING order moves). */
+  async function applyExit(order: OrderRecord, change: ExitChange): Promise<OrderRecord> {
+    const at = new Date(change.at);
+    const moved = await orders.transition(
+      order._id,
+      ['PENDING'],
+      change.to,
+      change.to === 'PAID'
+        ? {
+            transactionId: change.transactionId ?? '',
+            paidAt: new Date(change.paidAt ?? change.at),
+            paidBy: change.source,
+          }
+        : { closedAt: at, closeReason: change.reason ?? 'closed' },
+      {
+        at,
+        kind: change.to,
+        detail:
+          change.to === 'PAID'
+            ? `transaction ${change.transactionId ?? ''} (${change.source})`
+            : (change.reason ?? change.source),
+      },
+    );
+    await claims.markApplied(exitKey(order), clock.now());
+    return moved ?? (await orders.findById(order._id.toHexString())) ?? order;
+  }
+
+  /** Claims the exit and applies whichever decision stands. */
+  async function exit(
+    order: OrderRecord,
+    change: ExitChange,
+  ): Promise<{ decided: ExitChange; won: boolean; order: OrderRecord }> {
+    const claim = await claims.claim(exitKey(order), change, clock.now());
+    const current =
+      order.status === 'PENDING' || !claim.applied ? await applyExit(order, claim.change) : order;
+    return { decided: claim.change, won: claim.won, order: current };
+  }
+
+  return {
+    /**
+     * PENDING → PAID, after checking WeChat's amount against ours (pitfall 7). `source` is the
+     * dedupe key of the event (or query) reporting it. APPLIED means this source decided it.
+     */
+    async markPaid(
+      order: OrderRecord,
+      report: PaidReport,
+      source: string,
+      log: Logger,
+    ): Promise<{ outcome: ApplyOutcome; order: OrderRecord }> {
+      const now = clock.now();
+      const transactionId = report.transaction_id ?? '';
+      if (report.total_fee !== String(order.totalFen) || transactionId === '') {
+        await anomalies.record(
+          {
+            dedupeKey: `AMOUNT_MISMATCH:${source}`,
+            kind: 'AMOUNT_MISMATCH',
+            outTradeNo: order.outTradeNo,
+            orderId: order._id,
+            detail: `WeChat reports total_fee=${report.total_fee ?? '(none)'} transaction_id=${transactionId || '(none)'}; the order is ${order.totalFen} fen`,
+            data: { ...report, source } as Record<string, string>,
+          },
+          now,
+        );
+        log.error(
+          {
+            outTradeNo: order.outTradeNo,
+            reported: report.total_fee,
+            expected: order.totalFen,
+          },
+          'payment amount mismatch: recorded as an anomaly, order not marked paid',
+        );
+        return { outcome: 'ANOMALY', order };
+      }
+      const result = await exit(order, {
+        to: 'PAID',
+        source,
+        at: now.toISOString(),
+        transactionId,
+        paidAt: paidTime(report.time_end, now).toISOString(),
+      });
+      if (result.decided.to === 'CLOSED') {
+        // WeChat took money for an order we closed: only a human can sort that out.
+        await anomalies.record(
+          {
+            dedupeKey: `PAID_AFTER_CLOSE:${source}`,
+            kind: 'PAID_AFTER_CLOSE',
+            outTradeNo: order.outTradeNo,
+            orderId: order._id,
+            detail: `WeChat reports transaction ${transactionId} paid, but the order is CLOSED`,
+            data: { ...report, source } as Record<string, string>,
+          },
+          now,
+        );
+        log.error({ outTradeNo: order.outTradeNo }, 'payment for a closed order: anomaly recorded');
+        return { outcome: 'ANOMALY', order: result.order };
+      }
+      if (result.won)
+        log.info({ outTradeNo: order.outTradeNo, transactionId, source }, 'order paid');
+      return {
+        outcome: result.decided.source === source ? 'APPLIED' : 'NO_CHANGE',
+        order: result.order,
+      };
+    },
+
+    /** PENDING → CLOSED (cancelled, expired, or closed at WeChat); a paid order stays paid. */
+    async markClosed(order: OrderRecord, reason: string, log: Logger): Promise<OrderRecord> {
+      const now = clock.now();
+      const result = await exit(order, {
+        to: 'CLOSED',
+        source: `CLOSE:${reason}`,
+        at: now.toISOString(),
+        reason,
+      });
+      if (result.won) log.info({ outTradeNo: order.outTradeNo, reason }, 'order closed');
+      return result.order;
+    },
+
+    /** Re-applies an exit decided earlier but never written (a crash, or a lost FerretDB update). */
+    async repair(order: OrderRecord): Promise<OrderRecord> {
+      if (order.status !== 'PENDING') return order;
+      const claim = await claims.find(exitKey(order));
+      return claim ? applyExit(order, claim.change as ExitChange) : order;
+    },
+  };
+}
+
+export type PaymentState = ReturnType<typeof createPaymentState>;

@@ -1,0 +1,34 @@
+import { Schema } from 'mongoose';
+import type { Types } from 'mongoose';
+import { DURABLE } from './write-concern.js';
+
+export type AnomalyKind =
+  'AMOUNT_MISMATCH' | 'UNKNOWN_ORDER' | 'UNKNOWN_REFUND' | 'PAID_AFTER_CLOSE';
+
+/** Something money-related a human must look at; never applied automatically. */
+export interface AnomalyDoc {
+  _id: Types.ObjectId;
+  /** One record per cause, however often WeChat repeats it. */
+  dedupeKey: string;
+  kind: AnomalyKind;
+  outTradeNo: string;
+  orderId?: Types.ObjectId;
+  detail: string;
+  data: Record<string, string>;
+  createdAt: Date;
+  resolvedAt?: Date;
+}
+
+export const anomalySchema = new Schema<AnomalyDoc>(
+  {
+    dedupeKey: { type: String, required: true, unique: true },
+    kind: { type: String, required: true },
+    outTradeNo: { type: String, required: true, index: true },
+    orderId: { type: Schema.Types.ObjectId },
+    detail: { type: String, required: true },
+    data: { type: Schema.Types.Mixed, required: true },
+    createdAt: { type: Date, required: true },
+    resolvedAt: { type: Date },
+  },
+  { collection: 'anomalies', versionKey: false, id: false, writeConcern: DURABLE, minimize: false },
+);

@@ -1,0 +1,110 @@
+import { Schema } from 'mongoose';
+import type { Types } from 'mongoose';
+import { ORDER_STATUSES } from '@fen/contracts';
+import type { OrderStatus } from '@fen/contracts';
+import { DURABLE } from './write-concern.js';
+
+export interface OrderItemDoc {
+  productId: string;
+  name: string;
+  quantity: number;
+  unitPriceFen: number;
+  subtotalFen: number;
+}
+
+export interface TimelineEntryDoc {
+  at: Date;
+  kind: string;
+  detail: string;
+}
+
+/**
+ * An order. Status changes only through conditional updates on `status` (see order-store).
+ * Refund bookkeeping keeps one id list per step so each refund is reserved, settled or
+ * released at most once, in the same atomic update that moves the amounts.
+ */
+export interface OrderDoc {
+  _id: Types.ObjectId;
+  userId: Types.ObjectId;
+  openid: string;
+  /** `<userId>:<Idempotency-Key>`; generated when the client sends none. */
+  idempotencyKey: string;
+  outTradeNo: string;
+  status: OrderStatus;
+  items: OrderItemDoc[];
+  totalFen: number;
+  description: string;
+  createdAt: Date;
+  expiresAt: Date;
+  /** The exact unifiedorder business fields sent, reused verbatim on every re-entry. */
+  unifiedOrderParams: Record<string, string>;
+  prepayId?: string;
+  prepayExpiresAt?: Date;
+  paidAt?: Date;
+  transactionId?: string;
+  /** Dedupe key of the notification (or query) that moved the order to PAID. */
+  paidBy?: string;
+  closedAt?: Date;
+  closeReason?: string;
+  refundedFen: number;
+  refundReservedFen: number;
+  refundsReserved: string[];
+  refundsSettled: string[];
+  refundsReleased: string[];
+  lastQueriedAt?: Date;
+  timeline: TimelineEntryDoc[];
+}
+
+const itemSchema = new Schema<OrderItemDoc>(
+  {
+    productId: { type: String, required: true },
+    name: { type: String, required: true },
+    quantity: { type: Number, required: true },
+    unitPriceFen: { type: Number, required: true },
+    subtotalFen: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
+const timelineSchema = new Schema<TimelineEntryDoc>(
+  {
+    at: { type: Date, required: true },
+    kind: { type: String, required: true },
+    detail: { type: String, required: true },
+  },
+  { _id: false },
+);
+
+export const orderSchema = new Schema<OrderDoc>(
+  {
+    userId: { type: Schema.Types.ObjectId, required: true },
+    openid: { type: String, required: true },
+    idempotencyKey: { type: String, required: true, unique: true },
+    outTradeNo: { type: String, required: true, unique: true },
+    status: { type: String, required: true, enum: ORDER_STATUSES },
+    items: { type: [itemSchema], required: true },
+    totalFen: { type: Number, required: true },
+    description: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+    unifiedOrderParams: { type: Schema.Types.Mixed, required: true },
+    prepayId: { type: String },
+    prepayExpiresAt: { type: Date },
+    paidAt: { type: Date },
+    transactionId: { type: String },
+    paidBy: { type: String },
+    closedAt: { type: Date },
+    closeReason: { type: String },
+    refundedFen: { type: Number, required: true, default: 0 },
+    refundReservedFen: { type: Number, required: true, default: 0 },
+    refundsReserved: { type: [String], default: [] },
+    refundsSettled: { type: [String], default: [] },
+    refundsReleased: { type: [String], default: [] },
+    lastQueriedAt: { type: Date },
+    timeline: { type: [timelineSchema], default: [] },
+  },
+  { collection: 'orders', versionKey: false, id: false, writeConcern: DURABLE },
+);
+orderSchema.index({ userId: 1, createdAt: -1 });
+orderSchema.index({ status: 1, createdAt: 1 });
+orderSchema.index({ status: 1, expiresAt: 1 });

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { newOutRefundNo, newOutTradeNo } from '../src/services/out-trade-no.js';
+
+describe('merchant order numbers', () => {
+  it('when made, then they fit WeChat rules (≤ 32 chars of [0-9A-Za-z_-|*]) and do not repeat', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i += 1) {
+      const no = newOutTradeNo(new Date('2025-11-22T10:00:00Z'));
+      expect(no).toMatch(/^[0-9A-Za-z_\-|*]{6,32}$/);
+      expect(no.startsWith('FEN20251122100000')).toBe(true);
+      seen.add(no);
+    }
+    expect(seen.size).toBe(2000);
+    expect(newOutRefundNo(new Date())).toMatch(/^[0-9A-Za-z_\-|*@]{1,64}$/);
+  });
+});

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDedicatedFerret } from './helpers/ferret.js';
+import type { DedicatedFerret } from './helpers/ferret.js';
+import {
+  isSuccessReply,
+  postNotification,
+  signedPaymentNotification,
+} from './helpers/notifications.js';
+import { control, prepayIdOf } from './helpers/sandbox-control.js';
+import { call, eventually, startFenServer, startSandbox } from './helpers/stack.js';
+import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
+
+// The database goes away while WeChat is notifying: the server must answer FAIL (so WeChat
+// retries) and leave nothing half-done; once the database is back, the retry completes it.
+let ferret: DedicatedFerret;
+let sandbox: Sandbox;
+let server: ServerUnderTest;
+let token: string;
+
+beforeAll(async () => {
+  ferret = await startDedicatedFerret();
+  sandbox = await startSandbox(0.001);
+  server = await startFenServer(sandbox, { databaseUri: ferret.uri });
+  const { code } = await control(sandbox).loginCode('outage-tester');
+  token = (await call(`${server.url}/api/session`, { body: { code } })).body.token;
+}, 30_000);
+
+afterAll(async () => {
+  await server?.close().catch(() => undefined);
+  await sandbox?.close();
+  await ferret?.destroy();
+}, 30_000);
+
+describe('database outage during a notification', () => {
+  it('when the database is down, then FAIL; when it is back, the sandbox retry makes the order PAID', async () => {
+    const { order, payParams } = (
+      await call(`${server.url}/api/orders`, {
+        token,
+        body: { items: [{ productId: 'jasmine-tea', quantity: 1 }] },
+      })
+    ).body;
+
+    await ferret.stop();
+    const direct = await postNotification(
+      `${server.url}/wxpay/notify`,
+      signedPaymentNotification(order),
+    );
+    expect(isSuccessReply(direct.text)).toBe(false);
+    const health = await call(`${server.url}/healthz`);
+    expect(health.status).toBe(503);
+
+    // The payer pays while the database is down: WeChat's first deliveries get FAIL.
+    await control(sandbox).pay(prepayIdOf(payParams));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await ferret.start();
+
+    const paid = await eventually(
+      async () => {
+        const res = await call(`${server.url}/api/orders/${order.id}`, { token });
+        return res.body?.order?.status === 'PAID' ? res.body.order : undefined;
+      },
+      20_000,
+      'PAID after the database came back',
+    );
+    expect(paid.transactionId).toBeDefined();
+    const deliveries = await control(sandbox).notifications(order.outTradeNo);
+    expect(JSON.stringify(deliveries)).toMatch(/FAIL/);
+    const events = await server.running.runtime.db.models.PaymentEvent.find({
+      outTradeNo: order.outTradeNo,
+    }).lean();
+    expect(events.filter((e) => e.outcome === 'APPLIED')).toHaveLength(1);
+  }, 40_000);
+});

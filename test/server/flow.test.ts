@@ -1,0 +1,185 @@
+import { signV2 } from '@fen/wxpay';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { control, prepayIdOf } from './helpers/sandbox-control.js';
+import { DEMO, call, eventually, startFenServer, startSandbox } from './helpers/stack.js';
+import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
+
+// The whole flow against the real sandbox and the real database: login code → session → order →
+// the payer pays in the sandbox → notification → PAID.
+let sandbox: Sandbox;
+let server: ServerUnderTest;
+let wechat: ReturnType<typeof control>;
+
+beforeAll(async () => {
+  sandbox = await startSandbox(0.001);
+  server = await startFenServer(sandbox);
+  wechat = control(sandbox);
+}, 30_000);
+
+afterAll(async () => {
+  await server?.close();
+  await sandbox?.close();
+});
+
+async function login(user: string): Promise<string> {
+  const { code } = await wechat.loginCode(user);
+  const res = await call(`${server.url}/api/session`, { body: { code } });
+  expect(res.status).toBe(200);
+  return res.body.token as string;
+}
+
+async function createOrder(token: string, quantity = 1, headers: Record<string, string> = {}) {
+  return call(`${server.url}/api/orders`, {
+    token,
+    body: { items: [{ productId: 'jasmine-tea', quantity }] },
+    headers,
+  });
+}
+
+const orderOf = async (token: string, id: string, sync = false) =>
+  (await call(`${server.url}/api/orders/${id}${sync ? '?sync=1' : ''}`, { token })).body.order;
+
+describe('the payment flow', () => {
+  it('when a payer logs in, orders and pays in the sandbox, then the order is PAID within 2 s', async () => {
+    const started = performance.now();
+    const { code, openid } = await wechat.loginCode('alice');
+    const session = await call(`${server.url}/api/session`, { body: { code } });
+    expect(session.status).toBe(200);
+    expect(session.body.user.openid).toBe(openid);
+    expect(JSON.stringify(session.body)).not.toMatch(/session_key/i);
+    const token = session.body.token as string;
+
+    const products = await call(`${server.url}/api/products`, { token });
+    const tea = products.body.products.find((p: { id: string }) => p.id === 'jasmine-tea');
+    const created = await createOrder(token, 2);
+    expect(created.status).toBe(201);
+    const { order, payParams } = created.body;
+    expect(order).toMatchObject({ status: 'PENDING', totalFen: tea.priceFen * 2, refundedFen: 0 });
+    expect(order.outTradeNo).toMatch(/^[0-9A-Za-z_\-|*]{1,32}$/);
+    expect(Object.keys(payParams).sort()).toEqual([
+      'nonceStr',
+      'package',
+      'paySign',
+      'signType',
+      'timeStamp',
+    ]);
+    const { paySign, ...signed } = payParams;
+    expect(paySign).toBe(signV2({ ...signed, appId: DEMO.appId }, DEMO.key, payParams.signType));
+
+    await wechat.pay(prepayIdOf(payParams));
+    const paid = await eventually(
+      async () => {
+        const current = await orderOf(token, order.id);
+        return current.status === 'PAID' ? current : undefined;
+      },
+      2000,
+      'PAID',
+    );
+    expect(paid.transactionId).toMatch(/\S+/);
+    expect(paid.paidAt).toBeDefined();
+    expect(performance.now() - started).toBeLessThan(2000);
+
+    const events = await server.running.runtime.db.models.PaymentEvent.find({
+      outTradeNo: order.outTradeNo,
+    }).lean();
+    expect(events.filter((e) => e.outcome === 'APPLIED')).toHaveLength(1);
+  });
+
+  it('when a login code is used twice, then the second login is refused', async () => {
+    const { code } = await wechat.loginCode('bob');
+    expect((await call(`${server.url}/api/session`, { body: { code } })).status).toBe(200);
+    const again = await call(`${server.url}/api/session`, { body: { code } });
+    expect(again.status).toBe(400);
+    expect(again.body.error.code).toBe('LOGIN_CODE_INVALID');
+  });
+
+  it('when the same user logs in twice, then it is the same user', async () => {
+    const a = await call(`${server.url}/api/session`, {
+      body: { code: (await wechat.loginCode('carol')).code },
+    });
+    const b = await call(`${server.url}/api/session`, {
+      body: { code: (await wechat.loginCode('carol')).code },
+    });
+    expect(a.body.user.id).toBe(b.body.user.id);
+  });
+
+  it('when the payer asks to pay again, then the stored prepay_id is reused', async () => {
+    const token = await login('dave');
+    const created = (await createOrder(token)).body;
+    const again = await call(`${server.url}/api/orders/${created.order.id}/pay`, {
+      token,
+      method: 'POST',
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.payParams.package).toBe(created.payParams.package);
+    await wechat.pay(prepayIdOf(again.body.payParams));
+    await eventually(async () =>
+      (await orderOf(token, created.order.id)).status === 'PAID' ? true : undefined,
+    );
+    const paidAgain = await call(`${server.url}/api/orders/${created.order.id}/pay`, {
+      token,
+      method: 'POST',
+    });
+    expect(paidAgain.status).toBe(409);
+    expect(paidAgain.body.error.code).toBe('ORDER_NOT_PAYABLE');
+  });
+
+  it('when the client double-taps with one Idempotency-Key, then one order comes back', async () => {
+    const token = await login('erin');
+    const headers = { 'idempotency-key': 'tap-0123456789' };
+    const results = await Promise.all([
+      createOrder(token, 1, headers),
+      createOrder(token, 1, headers),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([201, 201]);
+    expect(results[0]?.body.order.id).toBe(results[1]?.body.order.id);
+    const later = await createOrder(token, 1, headers);
+    expect(later.body.order.id).toBe(results[0]?.body.order.id);
+    const conflict = await createOrder(token, 3, headers);
+    expect(conflict.status).toBe(409);
+    const mine = await call(`${server.url}/api/orders`, { token });
+    expect(mine.body.orders).toHaveLength(1);
+  });
+
+  it('when the payer cancels in WeChat, then the order stays PENDING; cancelling it closes it', async () => {
+    const token = await login('frank');
+    const created = (await createOrder(token)).body;
+    await wechat.pay(prepayIdOf(created.payParams), 'cancel');
+    expect((await orderOf(token, created.order.id, true)).status).toBe('PENDING');
+    const cancelled = await call(`${server.url}/api/orders/${created.order.id}/cancel`, {
+      token,
+      method: 'POST',
+    });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.order.status).toBe('CLOSED');
+    const again = await call(`${server.url}/api/orders/${created.order.id}/cancel`, {
+      token,
+      method: 'POST',
+    });
+    expect(again.body.order.status).toBe('CLOSED');
+    const pay = await call(`${server.url}/api/orders/${created.order.id}/pay`, {
+      token,
+      method: 'POST',
+    });
+    expect(pay.status).toBe(409);
+  });
+
+  it('when users list orders, then each sees only their own', async () => {
+    const grace = await login('grace');
+    const heidi = await login('heidi');
+    const gracesOrder = (await createOrder(grace)).body.order;
+    const heidis = await call(`${server.url}/api/orders`, { token: heidi });
+    expect(heidis.body.orders.map((o: { id: string }) => o.id)).not.toContain(gracesOrder.id);
+    expect(
+      (await call(`${server.url}/api/orders/${gracesOrder.id}`, { token: heidi })).status,
+    ).toBe(404);
+  });
+
+  it('when the flow ran, then no key, secret or session token was ever logged', () => {
+    const text = server.logs.text;
+    for (const secret of [DEMO.key, DEMO.appSecret, DEMO.sessionSecret, DEMO.adminToken]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).not.toMatch(/session_key/);
+  });
+});

@@ -1,0 +1,182 @@
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger, loadConfig, startServer } from '@fen/server';
+import type { Clock, RunningServer } from '@fen/server';
+import { DEMO_CERTS_DIR, createSandbox } from '@fen/wx-sandbox';
+import type { Sandbox } from '@fen/wx-sandbox';
+import { fileURLToPath } from 'node:url';
+import mongoose from 'mongoose';
+import { inject } from 'vitest';
+
+export const DEMO = {
+  appId: 'wxfe00000000000001',
+  appSecret: '5f2d7a9c1b3e4f60718293a4b5c6d7e8',
+  mchId: '1900000109',
+  key: 'fensandboxapikey0123456789abcdef',
+  sessionSecret: 'e2e-session-secret-0123456789abcdef',
+  adminToken: 'e2e-admin-token-0123456789',
+};
+
+const CERTS = fileURLToPath(DEMO_CERTS_DIR);
+
+function provided(key: string): string | undefined {
+  try {
+    return (inject as (k: string) => unknown)(key) as string | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const mongoServerUri = () =>
+  provided('mongodbUri') ?? process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017';
+export const redisUrl = () =>
+  provided('redisUrl') ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A fresh database name on the test server. */
+export function uniqueDatabaseUri(base = mongoServerUri()): string {
+  const url = new URL(base);
+  url.pathname = `/fen_test_${Math.random().toString(36).slice(2, 12)}`;
+  return url.toString();
+}
+
+export async function dropDatabase(uri: string): Promise<void> {
+  const connection = await mongoose
+    .createConnection(uri, { serverSelectionTimeoutMS: 5000 })
+    .asPromise();
+  try {
+    await connection.dropDatabase();
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Log lines kept in memory, so a test can look for what must never be logged. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+/** A clock the test moves forward; the server under test reads it. */
+export class TestClock implements Clock {
+  offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+export type { Sandbox };
+
+export async function startSandbox(timeScale = 0.001): Promise<Sandbox> {
+  return createSandbox({ timeScale, port: 0, tlsPort: 0 });
+}
+
+export interface ServerUnderTest {
+  running: RunningServer;
+  url: string;
+  logs: LogCapture;
+  databaseUri: string;
+  close(): Promise<void>;
+}
+
+/** The real server on port 0, talking to `sandbox`, with its own (or a given) database. */
+export async function startFenServer(
+  sandbox: Sandbox,
+  options: { databaseUri?: string; env?: Record<string, string>; clock?: Clock } = {},
+): Promise<ServerUnderTest> {
+  const databaseUri = options.databaseUri ?? uniqueDatabaseUri();
+  const logs = new LogCapture();
+  const running = await startServer(
+    (port) =>
+      loadConfig({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        MONGODB_URI: databaseUri,
+        WX_APPID: DEMO.appId,
+        WX_APPSECRET: DEMO.appSecret,
+        WXPAY_MCHID: DEMO.mchId,
+        WXPAY_KEY: DEMO.key,
+        WXPAY_SIGN_TYPE: 'MD5',
+        WXPAY_NOTIFY_URL: `http://127.0.0.1:${port}/wxpay/notify`,
+        WXPAY_REFUND_NOTIFY_URL: `http://127.0.0.1:${port}/wxpay/refund-notify`,
+        WXPAY_CERT_P12_PATH: join(CERTS, 'apiclient_cert.p12'),
+        WXPAY_CA_CERT_PATH: join(CERTS, 'ca.pem'),
+        WX_API_BASE: sandbox.url,
+        WXPAY_API_BASE: sandbox.url,
+        WXPAY_SECAPI_BASE: sandbox.tlsUrl,
+        WXPAY_TIMEOUT_MS: '3000',
+        SESSION_SECRET: DEMO.sessionSecret,
+        ADMIN_TOKEN: DEMO.adminToken,
+        RECONCILE_ENABLED: 'false',
+        RECONCILE_PENDING_AFTER_SECONDS: '0',
+        RECONCILE_REFUND_AFTER_SECONDS: '0',
+        SHUTDOWN_TIMEOUT_MS: '5000',
+        LOG_LEVEL: 'debug',
+        ...options.env,
+      }),
+    {
+      startJob: false,
+      logger: createLogger('debug', logs),
+      ...(options.clock ? { clock: options.clock } : {}),
+    },
+  );
+  return {
+    running,
+    url: running.url,
+    logs,
+    databaseUri,
+    async close() {
+      await running.close();
+      if (!options.databaseUri) await dropDatabase(databaseUri);
+    },
+  };
+}
+
+/** JSON over real HTTP. */
+export async function call(
+  url: string,
+  init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  // Tests read response fields directly; the assertions are the type check.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(url, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers,
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // XML or empty
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+/** Polls `check` until it returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
