@@ -1,0 +1,11 @@
+import { runtime } from './services/runtime';
+
+App({
+  onLaunch() {
+    // Log in at launch so the first page finds a session. A failure here is not shown: the
+    // first request logs in again and its page shows the error with a retry.
+    runtime()
+      .session.token()
+      .catch(() => undefined);
+  },
+});
