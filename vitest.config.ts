@@ -6,6 +6,12 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     globalSetup: ['test/support/global-setup.ts'],
-    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'test/vitest.config.ts'],
+    projects: [
+      'packages/*/vitest.config.ts',
+      'apps/*/vitest.config.ts',
+      'test/vitest.config.ts',
+      'test/storm/vitest.config.ts',
+      'test/fuzz/vitest.config.ts',
+    ],
   },
 });

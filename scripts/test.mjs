@@ -1,7 +1,10 @@
 // What `npm test` and `pnpm test` run: install what is missing, build, run every vitest project
 // (the global setup starts the database and Redis), and end with one line `N passed, M failed`.
 //
-//   node scripts/test.mjs [vitest arguments, e.g. --project server]
+//   node scripts/test.mjs [--full] [vitest arguments, e.g. --project server]
+//
+// --full sets FEN_FULL=1 for the tests: the storm and fuzz projects then run at full size
+// instead of the bounded size CI uses.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootstrap } from './bootstrap.mjs';
@@ -34,6 +37,9 @@ function failedBeforeTests(step, error) {
   process.exit(1);
 }
 
+const full = process.argv.includes('--full');
+const vitestArgs = process.argv.slice(2).filter((arg) => arg !== '--full');
+
 async function main() {
   let pnpm;
   try {
@@ -55,9 +61,9 @@ async function main() {
       '--reporter=default',
       '--reporter=json',
       `--outputFile.json=${reportFile}`,
-      ...process.argv.slice(2),
+      ...vitestArgs,
     ],
-    { cwd: repoRoot },
+    { cwd: repoRoot, env: full ? { ...process.env, FEN_FULL: '1' } : process.env },
   );
   if (!existsSync(reportFile))
     failedBeforeTests(`vitest (exit code ${exitCode}, no report written)`);

@@ -4,6 +4,6 @@ export default defineProject({
   test: {
     name: 'e2e',
     include: ['**/*.test.ts'],
-    exclude: ['**/node_modules/**'],
+    exclude: ['**/node_modules/**', 'storm/**', 'fuzz/**'],
   },
 });
