@@ -1,0 +1,75 @@
+import { wxPayError } from './errors.js';
+
+/** A downloadbill reply as data: the detail rows keyed by WeChat's own column names. */
+export interface ParsedBill {
+  /** The header row, e.g. `交易时间`, `公众账号ID`, …, `费率备注`. */
+  columns: string[];
+  /** One record per detail row, column name → value, the backtick prefix removed. */
+  rows: Array<Record<string, string>>;
+  /** The summary (`总交易单数`, `应结订单总金额`, …) → value. */
+  summary: Record<string, string>;
+}
+
+const SUMMARY_FIRST_COLUMN = '总交易单数';
+
+/**
+ * Parses the text table downloadbill returns [D-bill] (protocol §3.6): a header row (after a
+ * UTF-8 BOM), detail rows whose every value starts with a backtick, then the summary header and
+ * row. Values keep their exact text (amounts stay yuan strings: {@link billYuanToFen} converts).
+ * A value may contain a comma (a product name like `茶杯, 大号`): values are split on
+ * "comma + backtick", the separator WeChat's prefix makes unambiguous.
+ */
+export function parseBill(text: string): ParsedBill {
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '');
+  const summaryAt = lines.findIndex((line) => line.startsWith(SUMMARY_FIRST_COLUMN));
+  if (lines.length < 3 || summaryAt < 1 || summaryAt + 1 >= lines.length) {
+    throw wxPayError('protocol', 'BILL_FORMAT', 'downloadbill: the reply is not a bill table');
+  }
+  const columns = lines[0]!.split(',');
+  const rows = lines.slice(1, summaryAt).map((line, index) => {
+    const values = splitBillRow(line, index + 2);
+    if (values.length !== columns.length) {
+      throw wxPayError(
+        'protocol',
+        'BILL_FORMAT',
+        `downloadbill: line ${index + 2} has ${values.length} values for ${columns.length} columns`,
+      );
+    }
+    return Object.fromEntries(columns.map((name, i) => [name, values[i]!]));
+  });
+  const summaryColumns = lines[summaryAt]!.split(',');
+  const summaryValues = splitBillRow(lines[summaryAt + 1]!, summaryAt + 2);
+  if (summaryValues.length !== summaryColumns.length) {
+    throw wxPayError('protocol', 'BILL_FORMAT', 'downloadbill: the summary row does not fit');
+  }
+  const summary = Object.fromEntries(summaryColumns.map((name, i) => [name, summaryValues[i]!]));
+  return { columns, rows, summary };
+}
+
+function splitBillRow(line: string, lineNo: number): string[] {
+  if (!line.startsWith('`')) {
+    throw wxPayError('protocol', 'BILL_FORMAT', `downloadbill: line ${lineNo} is not a data row`);
+  }
+  return line.slice(1).split(',`');
+}
+
+/**
+ * A bill amount (yuan, e.g. `19.90`, `-0.12000`) as integer fen, exactly: parsed as text, never
+ * through a float. Digits past the fen must be zeros (fees are printed with five decimals).
+ */
+export function billYuanToFen(yuan: string): number {
+  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(yuan);
+  const decimals = match?.[3] ?? '';
+  if (!match || /[^0]/.test(decimals.slice(2))) {
+    throw wxPayError(
+      'protocol',
+      'BILL_FORMAT',
+      `downloadbill: ${JSON.stringify(yuan)} is not a fen amount`,
+    );
+  }
+  const fen = Number(match[2]) * 100 + Number(decimals.slice(0, 2).padEnd(2, '0'));
+  return match[1] === '-' && fen !== 0 ? -fen : fen;
+}
