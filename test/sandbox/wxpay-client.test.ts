@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
+  billYuanToFen,
   createPayClient,
   createWeChatApi,
   decryptRefundInfo,
@@ -191,5 +192,21 @@ describe('@fen/wxpay against the sandbox', () => {
       server.close();
       server.closeAllConnections();
     }
+  });
+
+  it("when a day's payments are billed, then downloadBill reads the sandbox's bill into rows", async () => {
+    const { no, reply } = await order(payHmac, { total_fee: '1990' });
+    sandbox.pay(reply.prepay_id!);
+    // Beijing date of the payment; a day's bill exists from 09:00 the next day.
+    const billDate = new Date(sandbox.now().getTime() + 8 * 3600_000)
+      .toISOString()
+      .slice(0, 10)
+      .replaceAll('-', '');
+    sandbox.advanceClock(34 * 3600);
+    const bill = await payHmac.downloadBill({ bill_date: billDate, bill_type: 'SUCCESS' });
+    const row = bill.rows.find((r) => r['商户订单号'] === no);
+    expect(row).toMatchObject({ 交易状态: 'SUCCESS', 商户号: DEMO_MERCHANT.mchId });
+    expect(billYuanToFen(row!['应结订单金额']!)).toBe(1990);
+    expect(Number(bill.summary['总交易单数'])).toBe(bill.rows.length);
   });
 });

@@ -13,3 +13,5 @@ export * from './time.js';
 export { decryptRefundInfo, encryptRefundInfo } from './refund-crypto.js';
 export * from './pay-params.js';
 export * from './notify.js';
+export * from './pay-client.js';
+export * from './bill.js';

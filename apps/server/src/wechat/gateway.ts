@@ -1,13 +1,13 @@
 import {
   buildMiniProgramPayParams,
+  createPayClient,
   createWeChatApi,
   parsePaymentNotification,
   parseRefundNotification,
 } from '@fen/wxpay';
-import type { TokenCache } from '@fen/wxpay';
+import type { RefundParams, TokenCache, UnifiedOrderParams } from '@fen/wxpay';
 import type { MiniProgramPayParams } from '@fen/contracts';
 import type { Config } from '../config.js';
-import { createInterimPayClient } from './interim-pay-client.js';
 
 type Fields = Record<string, string>;
 
@@ -18,6 +18,7 @@ type Fields = Record<string, string>;
  */
 export interface WeChatGateway {
   code2Session(code: string): Promise<{ openid: string; unionid?: string }>;
+  /** The order's stored unifiedorder parameters, sent identically on every attempt. */
   unifiedOrder(params: Fields): Promise<Fields>;
   orderQuery(outTradeNo: string): Promise<Fields>;
   closeOrder(outTradeNo: string): Promise<Fields>;
@@ -35,8 +36,7 @@ export interface WeChatGateway {
 
 export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeChatGateway {
   const { pay, wx } = config;
-  // TODO(@fen/wxpay): createPayClient({...same options, retries: 1}) once it lands.
-  const client = createInterimPayClient({
+  const client = createPayClient({
     appId: wx.appId,
     mchId: pay.mchId,
     key: pay.key,
@@ -46,6 +46,7 @@ export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeC
     certificate: pay.certificate,
     ...(pay.ca ? { ca: pay.ca } : {}),
     timeoutMs: pay.timeoutMs,
+    retries: 1,
   });
   const api = createWeChatApi({
     appId: wx.appId,
@@ -62,10 +63,10 @@ export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeC
       const { openid, unionid } = await api.code2Session(code);
       return unionid ? { openid, unionid } : { openid };
     },
-    unifiedOrder: (params) => client.unifiedOrder(params),
+    unifiedOrder: (params) => client.unifiedOrder(params as UnifiedOrderParams),
     orderQuery: (outTradeNo) => client.orderQuery({ out_trade_no: outTradeNo }),
     closeOrder: (outTradeNo) => client.closeOrder({ out_trade_no: outTradeNo }),
-    refund: (params) => client.refund(params),
+    refund: (params) => client.refund(params as RefundParams),
     refundQuery: (outRefundNo) => client.refundQuery({ out_refund_no: outRefundNo }),
     payParams: (prepayId) =>
       buildMiniProgramPayParams({
