@@ -46,12 +46,19 @@ export interface HttpRequest {
   /** Replies larger than this are refused (`REPLY_TOO_LARGE`) before being read in full. */
   maxBytes: number;
   dispatcher: Dispatcher;
+  /**
+   * Return non-2xx replies instead of throwing `HTTP_STATUS`: APIv3 answers errors as a signed
+   * JSON `{code, message}` body the caller must read.
+   */
+  acceptAnyStatus?: boolean;
 }
 
 export interface HttpReply {
   status: number;
   contentType: string;
   body: Buffer;
+  /** Reply headers, names in lowercase (APIv3 reads `wechatpay-signature` and siblings). */
+  headers: Record<string, string>;
 }
 
 /**
@@ -77,7 +84,7 @@ export async function httpRequest(req: HttpRequest): Promise<HttpReply> {
       bodyTimeout: req.timeoutMs,
     });
     const body = await readBounded(res.body, req);
-    if (res.statusCode < 200 || res.statusCode > 299) {
+    if (!req.acceptAnyStatus && (res.statusCode < 200 || res.statusCode > 299)) {
       throw wxPayError('transport', 'HTTP_STATUS', `${req.label}: HTTP ${res.statusCode}`);
     }
     const contentType = res.headers['content-type'];
@@ -85,12 +92,23 @@ export async function httpRequest(req: HttpRequest): Promise<HttpReply> {
       status: res.statusCode,
       contentType: Array.isArray(contentType) ? (contentType[0] ?? '') : (contentType ?? ''),
       body,
+      headers: flattenHeaders(res.headers),
     };
   } catch (err) {
     throw toTransportError(err, req.label, req.timeoutMs, timedOut);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** First value of each header; names are already lowercase in undici. */
+function flattenHeaders(headers: Record<string, string | string[] | undefined>) {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) flat[name.toLowerCase()] = first;
+  }
+  return flat;
 }
 
 async function readBounded(
