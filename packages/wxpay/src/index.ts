@@ -15,3 +15,4 @@ export * from './pay-params.js';
 export * from './notify.js';
 export * from './pay-client.js';
 export * from './bill.js';
+export * from './v3/index.js';

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import type { TokenCache } from '../token-cache.js';
+import { isValidAt } from './key-sources.js';
+import { normalizeSerial, parsePlatformCertificate } from './keys.js';
+import type { PlatformCertificate } from './keys.js';
+import type { V3KeySource } from './verifier.js';
+
+/** What one call to `/v3/certificates` gave (decrypted and checked by the downloader). */
+export type DownloadCertificates = () => Promise<PlatformCertificate[]>;
+
+export interface PlatformCertificateStoreOptions {
+  /** Names the cache entry, so merchants sharing a Redis keep their own certificates. */
+  mchId: string;
+  /** Shared by every instance that should download once: `RedisTokenCache` across processes. */
+  cache: TokenCache;
+  download: DownloadCertificates;
+  now?: () => number;
+  /** Download again after this long even without an unknown serial (ms). Default 12 h. */
+  refreshAfterMs?: number;
+  /** How long the cache keeps a set if WeChat cannot be reached to renew it (ms). Default 7 days. */
+  keepForMs?: number;
+  /**
+   * After a download, an unknown serial does not trigger another for this long (ms), so a
+   * stream of forged serials cannot make every request download. Default 60 s.
+   */
+  minRefreshIntervalMs?: number;
+}
+
+/** The cached set: the certificates' PEM, when they were fetched, and an id per download. */
+interface CertificateSet {
+  id: string;
+  fetchedAt: number;
+  refreshAt: number;
+  certificates: PlatformCertificate[];
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Platform certificates (protocol §6, certificate mode) as a {@link V3KeySource}: downloaded on
+ * first use and stored in the {@link TokenCache}, so every instance on the same cache shares one
+ * download; several serials are valid at once during rotation; an unknown serial triggers one
+ * download (under the cache's lock: concurrent callers and other instances wait for it and reuse
+ * its result), and is refused if it is still unknown after that.
+ */
+export class PlatformCertificateStore implements V3KeySource {
+  readonly #options: Required<Omit<PlatformCertificateStoreOptions, 'cache' | 'download'>>;
+  readonly #cache: TokenCache;
+  readonly #download: DownloadCertificates;
+  readonly #key: string;
+  /** The last set read, parsed, keyed by the cached text, so a cache hit does not re-parse PEM. */
+  #parsed: { raw: string; set: CertificateSet } | undefined;
+
+  constructor(options: PlatformCertificateStoreOptions) {
+    this.#cache = options.cache;
+    this.#download = options.download;
+    this.#key = `wxpay:v3:platform-certificates:${options.mchId}`;
+    this.#options = {
+      mchId: options.mchId,
+      now: options.now ?? Date.now,
+      refreshAfterMs: options.refreshAfterMs ?? 12 * HOUR_MS,
+      keepForMs: options.keepForMs ?? 7 * 24 * HOUR_MS,
+      minRefreshIntervalMs: options.minRefreshIntervalMs ?? 60_000,
+    };
+  }
+
+  async resolve(serial: string): Promise<KeyObject | undefined> {
+    // A public key id is never a certificate: no download for it.
+    if (serial.startsWith('PUB_KEY_ID_')) return undefined;
+    const wanted = normalizeSerial(serial);
+    let set = await this.#current();
+    let cert = this.#find(set, wanted);
+    if (cert === undefined && this.#now() - set.fetchedAt >= this.#options.minRefreshIntervalMs) {
+      set = await this.#refresh(set.id, wanted);
+      cert = this.#find(set, wanted);
+    }
+    return cert?.publicKey;
+  }
+
+  /** The certificates now valid, downloading them if the cache has none. */
+  async certificates(): Promise<PlatformCertificate[]> {
+    const set = await this.#current();
+    return set.certificates.filter((c) => isValidAt(c, this.#now()));
+  }
+
+  /** Downloads now (under the lock) and replaces the cached set. */
+  async refresh(): Promise<PlatformCertificate[]> {
+    const set = await this.#refresh((await this.#read())?.id, undefined);
+    return set.certificates;
+  }
+
+  #now(): number {
+    return this.#options.now();
+  }
+
+  #find(set: CertificateSet, serial: string): PlatformCertificate | undefined {
+    return set.certificates.find((c) => c.serial === serial && isValidAt(c, this.#now()));
+  }
+
+  /** The cached set; downloads when there is none, renews it when due (keeping it on failure). */
+  async #current(): Promise<CertificateSet> {
+    const cached = await this.#read();
+    if (cached === undefined) return this.#refresh(undefined, undefined);
+    if (this.#now() < cached.refreshAt) return cached;
+    try {
+      return await this.#refresh(cached.id, undefined);
+    } catch {
+      // WeChat unreachable: the certificates we have stay valid until they expire.
+      return cached;
+    }
+  }
+
+  /**
+   * Downloads under the cache's lock, unless, once holding it, the cache already has a newer set
+   * than `seenId` (another caller or instance just downloaded) or the `wanted` serial.
+   */
+  async #refresh(seenId: string | undefined, wanted: string | undefined): Promise<CertificateSet> {
+    return this.#cache.withLock(`${this.#key}:refresh`, async () => {
+      const latest = await this.#read();
+      if (latest !== undefined && latest.id !== seenId) return latest;
+      if (latest !== undefined && wanted !== undefined && this.#find(latest, wanted)) return latest;
+      const downloaded = await this.#download();
+      const now = this.#now();
+      const set: CertificateSet = {
+        id: randomUUID(),
+        fetchedAt: now,
+        refreshAt: now + this.#options.refreshAfterMs,
+        certificates: downloaded.filter((c) => c.validTo >= now),
+      };
+      const raw = JSON.stringify({
+        id: set.id,
+        fetchedAt: set.fetchedAt,
+        certificates: set.certificates.map((c) => c.pem),
+      });
+      await this.#cache.set(
+        this.#key,
+        { value: raw, expiresAt: now + this.#options.keepForMs, refreshAt: set.refreshAt },
+        this.#options.keepForMs,
+      );
+      this.#parsed = { raw, set };
+      return set;
+    });
+  }
+
+  async #read(): Promise<CertificateSet | undefined> {
+    const token = await this.#cache.get(this.#key);
+    if (token === undefined) return undefined;
+    if (this.#parsed?.raw === token.value) return this.#parsed.set;
+    try {
+      const stored = JSON.parse(token.value) as {
+        id: string;
+        fetchedAt: number;
+        certificates: string[];
+      };
+      const set: CertificateSet = {
+        id: stored.id,
+        fetchedAt: stored.fetchedAt,
+        refreshAt: token.refreshAt,
+        certificates: stored.certificates.map((pem) => parsePlatformCertificate(pem)),
+      };
+      this.#parsed = { raw: token.value, set };
+      return set;
+    } catch {
+      // Not a set we wrote (another program, an old format): treated as absent.
+      return undefined;
+    }
+  }
+}
