@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { wxPayError } from './errors.js';
 
 /** The APIv2 signature algorithms. */
@@ -13,25 +13,74 @@ export function isSignType(value: unknown): value is SignType {
 }
 
 /**
+ * One key layout seen before: the names of an object in insertion order, and the same names
+ * sorted for signing (without `sign`) with the `name=` / `&name=` prefixes written in front of
+ * each value.
+ */
+interface Layout {
+  keys: string[];
+  sorted: string[];
+  first: string[];
+  next: string[];
+}
+
+/**
+ * Layouts are cached because sorting the names costs as much as the rest of the canonical
+ * string: signing and verifying see the same few layouts over and over (every payment
+ * notification, every pay-params object). Only the order of the names is reused — which names
+ * have empty values, and the values themselves, are read on every call — and a layout is used
+ * only when the names are exactly the same, in the same order. Bounded: a new layout replaces
+ * the oldest.
+ */
+const layouts: Layout[] = [];
+const MAX_LAYOUTS = 16;
+
+function layoutOf(params: SignableParams): Layout {
+  const keys = Object.keys(params);
+  search: for (const layout of layouts) {
+    const known = layout.keys;
+    if (known.length !== keys.length) continue;
+    for (let i = 0; i < keys.length; i += 1) if (known[i] !== keys[i]) continue search;
+    return layout;
+  }
+  // Default sort compares UTF-16 code units: ASCII order for WeChat's (ASCII) names.
+  const sorted = keys.filter((name) => name !== 'sign').sort();
+  const layout = {
+    keys,
+    sorted,
+    first: sorted.map((name) => name + '='),
+    next: sorted.map((name) => '&' + name + '='),
+  };
+  if (layouts.length >= MAX_LAYOUTS) layouts.shift();
+  layouts.push(layout);
+  return layout;
+}
+
+/**
  * The string APIv2 signs, without `&key=…` [D-sign] (protocol §2): every field except `sign`
  * whose value is non-empty, names in ASCII order, `name=value` joined by `&`, raw values (no
  * URL-encoding). Holds no secret, so it is what to log when a signature does not match.
  */
 export function canonicalStringV2(params: SignableParams): string {
-  const names = Object.keys(params).sort();
+  const { sorted, first, next } = layoutOf(params);
   let out = '';
-  for (const name of names) {
-    if (name === 'sign') continue;
+  for (let i = 0; i < sorted.length; i += 1) {
+    const name = sorted[i] as string;
     const value = params[name];
     if (value === undefined || value === null || value === '') continue;
-    if (typeof value !== 'string' && typeof value !== 'number') {
+    let text: string;
+    if (typeof value === 'string') {
+      text = value;
+    } else if (typeof value === 'number') {
+      text = String(value);
+    } else {
       throw wxPayError(
         'config',
         'INVALID_ARGUMENT',
         `signV2: field ${name} must be a string or a number, not ${typeof value}`,
       );
     }
-    out += (out === '' ? '' : '&') + name + '=' + String(value);
+    out += (out === '' ? first[i] : next[i]) + text;
   }
   return out;
 }
@@ -92,9 +141,12 @@ function signTypeOf(value: SignableParams[string]): SignType | undefined {
 }
 
 function digest(stringSignTemp: string, key: string, algorithm: SignType): string {
-  const hash =
-    algorithm === 'MD5' ? createHash('md5') : createHmac('sha256', Buffer.from(key, 'utf8'));
-  return hash.update(stringSignTemp, 'utf8').digest('hex').toUpperCase();
+  // The one-shot crypto.hash (Node ≥ 20.12) is ~30 % cheaper than createHash for a string this size.
+  const hex =
+    algorithm === 'MD5'
+      ? hash('md5', stringSignTemp, 'hex')
+      : createHmac('sha256', Buffer.from(key, 'utf8')).update(stringSignTemp, 'utf8').digest('hex');
+  return hex.toUpperCase();
 }
 
 /** Equal strings, in time that depends only on their lengths. */

@@ -74,6 +74,31 @@ describe('signV2 rules', () => {
     expect(canonicalStringV2({ b: '', a: '1', sign: 'X' })).toBe('a=1');
   });
 
+  it('when the same layout comes again with other values, then only its order is reused', () => {
+    // The name order of a layout is cached; values and which of them are empty are not.
+    const layout = (a: string, b: string, c: string) => ({ c, sign: 'X', a, b });
+    expect(canonicalStringV2(layout('1', '2', '3'))).toBe('a=1&b=2&c=3');
+    expect(canonicalStringV2(layout('', '2', '3'))).toBe('b=2&c=3');
+    expect(canonicalStringV2(layout('1', '', ''))).toBe('a=1');
+    expect(canonicalStringV2(layout('', '', ''))).toBe('');
+    // Same names in another insertion order: another layout, the same canonical string.
+    expect(canonicalStringV2({ b: '2', a: '1', c: '3' })).toBe('a=1&b=2&c=3');
+  });
+
+  it('when more layouts come than the cache holds, then every one still signs right', () => {
+    for (let round = 0; round < 2; round += 1) {
+      for (let n = 1; n <= 40; n += 1) {
+        const fields: Record<string, string> = { z: 'last' };
+        for (let i = n; i > 0; i -= 1) fields[`f${String(i).padStart(2, '0')}`] = String(i);
+        const expected = [
+          ...Array.from({ length: n }, (_, i) => `f${String(i + 1).padStart(2, '0')}=${i + 1}`),
+          'z=last',
+        ].join('&');
+        expect(canonicalStringV2(fields)).toBe(expected);
+      }
+    }
+  });
+
   it('when a value is whitespace, then it is signed as is (not empty)', () => {
     expect(canonicalStringV2({ a: ' ', b: '0' })).toBe('a= &b=0');
   });
