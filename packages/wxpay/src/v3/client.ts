@@ -121,7 +121,8 @@ export function createV3PayClient(options: V3PayClientOptions): V3PayClient {
     return replyJson<T>(reply, label);
   }
 
-  function prepay<T>(kind: string, request: V3PrepayRequest, check?: (p: Problems) => void) {
+  // Async, so a refused request is a rejected promise like every other failure.
+  async function prepay<T>(kind: string, request: V3PrepayRequest, check?: (p: Problems) => void) {
     const body = { ...request, appid: request.appid ?? settings.appId, mchid: settings.mchId };
     const problems = new Problems();
     checkPrepay(body, problems);
@@ -142,7 +143,7 @@ export function createV3PayClient(options: V3PayClientOptions): V3PayClient {
       prepay('H5', request, (p) =>
         checkNonEmptyString(request.scene_info?.payer_client_ip, 'scene_info.payer_client_ip', p),
       ),
-    queryByOutTradeNo(outTradeNo) {
+    async queryByOutTradeNo(outTradeNo) {
       const problems = new Problems();
       checkOutTradeNo(outTradeNo, problems);
       problems.throwIfAny('queryByOutTradeNo');
@@ -151,7 +152,7 @@ export function createV3PayClient(options: V3PayClientOptions): V3PayClient {
         `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}?${mchQuery}`,
       );
     },
-    queryByTransactionId(transactionId) {
+    async queryByTransactionId(transactionId) {
       const problems = new Problems();
       checkTransactionId(transactionId, problems);
       problems.throwIfAny('queryByTransactionId');
@@ -164,17 +165,22 @@ export function createV3PayClient(options: V3PayClientOptions): V3PayClient {
       const path = `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}/close`;
       await sendV3(
         transport,
-        { method: 'POST', path, label: 'POST close', body: { mchid: settings.mchId } },
+        {
+          method: 'POST',
+          path,
+          label: 'POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close',
+          body: { mchid: settings.mchId },
+        },
         verifier,
       );
     },
-    refund(request) {
+    async refund(request) {
       const problems = new Problems();
       checkRefund(request, problems);
       problems.throwIfAny('refund');
       return call('POST', '/v3/refund/domestic/refunds', request);
     },
-    queryRefund(outRefundNo) {
+    async queryRefund(outRefundNo) {
       const problems = new Problems();
       checkOutRefundNo(outRefundNo, problems);
       problems.throwIfAny('queryRefund');

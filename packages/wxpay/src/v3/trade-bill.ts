@@ -63,10 +63,23 @@ export async function downloadTradeBill(
     );
   }
   const bytes =
-    request.tar_type === 'GZIP'
-      ? gunzipSync(file.body, { maxOutputLength: maxBillBytes })
-      : file.body;
+    request.tar_type === 'GZIP' ? gunzip(file.body, maxBillBytes, fileLabel) : file.body;
   return { text: bytes.toString('utf8'), hash_type: link.hash_type, hash_value: link.hash_value };
+}
+
+function gunzip(body: Buffer, maxBytes: number, label: string): Buffer {
+  try {
+    return gunzipSync(body, { maxOutputLength: maxBytes });
+  } catch (err) {
+    throw wxPayError(
+      'api',
+      'V3_BAD_RESPONSE',
+      `${label}: not a gzip file within ${maxBytes} bytes`,
+      {
+        cause: err,
+      },
+    );
+  }
 }
 
 function sameOriginUrl(url: unknown, baseUrl: string, label: string): string {
