@@ -125,6 +125,13 @@ describe('prepay', () => {
     expect(wechat.wechat.requests).toEqual([]);
   });
 
+  it('when the request names another mchid, then nothing is sent', async () => {
+    expect(await codeOf(client.prepayNative({ ...order, mchid: '1230000109' }))).toBe(
+      'INVALID_ARGUMENT',
+    );
+    expect(wechat.wechat.requests).toEqual([]);
+  });
+
   it('when the merchant key does not match the registered certificate, then WeChat answers SIGN_ERROR', async () => {
     const impostor = newClient({ privateKey: platformB.privateKey });
     wechat.route('POST', '/v3/pay/transactions/native', () => ({

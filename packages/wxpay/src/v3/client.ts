@@ -125,6 +125,9 @@ export function createV3PayClient(options: V3PayClientOptions): V3PayClient {
   async function prepay<T>(kind: string, request: V3PrepayRequest, check?: (p: Problems) => void) {
     const body = { ...request, appid: request.appid ?? settings.appId, mchid: settings.mchId };
     const problems = new Problems();
+    if (request.mchid !== undefined && request.mchid !== settings.mchId) {
+      problems.add(`mchid is filled by the client (${settings.mchId}); leave it out`);
+    }
     checkPrepay(body, problems);
     check?.(problems);
     problems.throwIfAny(`prepay${kind}`);
