@@ -1,9 +1,10 @@
 import { wxPayError } from './errors.js';
+import { fromXml } from './xml.js';
 
 /** A downloadbill reply as data: the detail rows keyed by WeChat's own column names. */
 export interface ParsedBill {
   /** The header row, e.g. `交易时间`, `公众账号ID`, …, `费率备注`. */
-  columns: string[];
+  header: string[];
   /** One record per detail row, column name → value, the backtick prefix removed. */
   rows: Array<Record<string, string>>;
   /** The summary (`总交易单数`, `应结订单总金额`, …) → value. */
@@ -11,6 +12,23 @@ export interface ParsedBill {
 }
 
 const SUMMARY_FIRST_COLUMN = '总交易单数';
+
+/**
+ * A downloadbill reply as it arrives (after unzipping): the bill on success; on failure WeChat's
+ * unsigned XML, which becomes a `protocol` error — `BILL_NOT_FOUND` for "No Bill Exist", else
+ * `RETURN_FAIL` — carrying `return_msg` ("Bill Creating", "invalid bill_type", …).
+ */
+export function parseBillReply(reply: string | Uint8Array): ParsedBill {
+  const text = typeof reply === 'string' ? reply : Buffer.from(reply).toString('utf8');
+  if (!text.trimStart().startsWith('<xml')) return parseBill(text);
+  const fields = fromXml(text);
+  const returnMsg = fields.return_msg ?? '';
+  const code = returnMsg === 'No Bill Exist' ? 'BILL_NOT_FOUND' : 'RETURN_FAIL';
+  throw wxPayError('protocol', code, `downloadbill: ${returnMsg || 'return_code=FAIL'}`, {
+    returnMsg,
+    reply: fields,
+  });
+}
 
 /**
  * Parses the text table downloadbill returns [D-bill] (protocol §3.6): a header row (after a
@@ -26,32 +44,36 @@ export function parseBill(text: string): ParsedBill {
     .filter((line) => line.trim() !== '');
   const summaryAt = lines.findIndex((line) => line.startsWith(SUMMARY_FIRST_COLUMN));
   if (lines.length < 3 || summaryAt < 1 || summaryAt + 1 >= lines.length) {
-    throw wxPayError('protocol', 'BILL_FORMAT', 'downloadbill: the reply is not a bill table');
+    throw wxPayError('protocol', 'BILL_MALFORMED', 'downloadbill: the reply is not a bill table');
   }
-  const columns = lines[0]!.split(',');
+  const header = lines[0]!.split(',');
   const rows = lines.slice(1, summaryAt).map((line, index) => {
     const values = splitBillRow(line, index + 2);
-    if (values.length !== columns.length) {
+    if (values.length !== header.length) {
       throw wxPayError(
         'protocol',
-        'BILL_FORMAT',
-        `downloadbill: line ${index + 2} has ${values.length} values for ${columns.length} columns`,
+        'BILL_MALFORMED',
+        `downloadbill: line ${index + 2} has ${values.length} values for ${header.length} columns`,
       );
     }
-    return Object.fromEntries(columns.map((name, i) => [name, values[i]!]));
+    return Object.fromEntries(header.map((name, i) => [name, values[i]!]));
   });
   const summaryColumns = lines[summaryAt]!.split(',');
   const summaryValues = splitBillRow(lines[summaryAt + 1]!, summaryAt + 2);
   if (summaryValues.length !== summaryColumns.length) {
-    throw wxPayError('protocol', 'BILL_FORMAT', 'downloadbill: the summary row does not fit');
+    throw wxPayError('protocol', 'BILL_MALFORMED', 'downloadbill: the summary row does not fit');
   }
   const summary = Object.fromEntries(summaryColumns.map((name, i) => [name, summaryValues[i]!]));
-  return { columns, rows, summary };
+  return { header, rows, summary };
 }
 
 function splitBillRow(line: string, lineNo: number): string[] {
   if (!line.startsWith('`')) {
-    throw wxPayError('protocol', 'BILL_FORMAT', `downloadbill: line ${lineNo} is not a data row`);
+    throw wxPayError(
+      'protocol',
+      'BILL_MALFORMED',
+      `downloadbill: line ${lineNo} is not a data row`,
+    );
   }
   return line.slice(1).split(',`');
 }
@@ -66,7 +88,7 @@ export function billYuanToFen(yuan: string): number {
   if (!match || /[^0]/.test(decimals.slice(2))) {
     throw wxPayError(
       'protocol',
-      'BILL_FORMAT',
+      'BILL_MALFORMED',
       `downloadbill: ${JSON.stringify(yuan)} is not a fen amount`,
     );
   }

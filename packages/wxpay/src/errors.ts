@@ -4,14 +4,7 @@
  * The merchant key is never attached; the parsed reply may be, for diagnosis.
  */
 export type WxPayErrorKind =
-  | 'transport'
-  | 'protocol'
-  | 'business'
-  | 'signature'
-  | 'xml'
-  | 'notify'
-  | 'config'
-  | 'api';
+  'transport' | 'protocol' | 'business' | 'signature' | 'xml' | 'notify' | 'config' | 'api';
 
 export interface WxPayErrorDetails {
   /** WeChat's `return_msg` (protocol errors). */
@@ -22,6 +15,8 @@ export interface WxPayErrorDetails {
   /** Mini-program / official-account API error number and message. */
   errcode?: number;
   errmsg?: string;
+  /** The HTTP status of a reply that was not 2xx (`HTTP_STATUS`). */
+  httpStatus?: number;
   /** The parsed reply, when there was one. Never contains the key. */
   reply?: Record<string, string>;
   cause?: unknown;
@@ -36,9 +31,15 @@ export class WxPayError extends Error {
   readonly errCodeDes?: string;
   readonly errcode?: number;
   readonly errmsg?: string;
+  readonly httpStatus?: number;
   readonly reply?: Record<string, string>;
 
-  constructor(kind: WxPayErrorKind, code: string, message: string, details: WxPayErrorDetails = {}) {
+  constructor(
+    kind: WxPayErrorKind,
+    code: string,
+    message: string,
+    details: WxPayErrorDetails = {},
+  ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.kind = kind;
     this.code = code;
@@ -47,6 +48,7 @@ export class WxPayError extends Error {
     this.errCodeDes = details.errCodeDes;
     this.errcode = details.errcode;
     this.errmsg = details.errmsg;
+    this.httpStatus = details.httpStatus;
     this.reply = details.reply;
   }
 }

@@ -85,7 +85,9 @@ export async function httpRequest(req: HttpRequest): Promise<HttpReply> {
     });
     const body = await readBounded(res.body, req);
     if (!req.acceptAnyStatus && (res.statusCode < 200 || res.statusCode > 299)) {
-      throw wxPayError('transport', 'HTTP_STATUS', `${req.label}: HTTP ${res.statusCode}`);
+      throw wxPayError('transport', 'HTTP_STATUS', `${req.label}: HTTP ${res.statusCode}`, {
+        httpStatus: res.statusCode,
+      });
     }
     const contentType = res.headers['content-type'];
     return {

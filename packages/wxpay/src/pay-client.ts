@@ -1,13 +1,14 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import { gunzipSync } from 'node:zlib';
 import { isApiKey } from './api-key.js';
-import { parseBill } from './bill.js';
+import { parseBillReply } from './bill.js';
 import type { ParsedBill } from './bill.js';
 import { isWxPayError, wxPayError } from './errors.js';
 import { createAgent, httpRequest } from './http.js';
 import type { CaCertificates, ClientCertificate } from './http.js';
 import { nonceStr } from './nonce.js';
-import { isSignType, signV2, verifyV2 } from './sign.js';
+import { canonicalStringV2, isSignType, signV2, verifyV2 } from './sign.js';
 import type { SignType } from './sign.js';
 import { isHttpUrl, joinUrl } from './url.js';
 import { fromXml, toXml } from './xml.js';
@@ -32,10 +33,17 @@ export interface PayClientOptions {
   ca?: CaCertificates;
   /** Per attempt. Default 10 000 ms. */
   timeoutMs?: number;
-  /** Extra attempts, with the identical body, after a transport failure or SYSTEMERROR. Default 1. */
+  /**
+   * Extra attempts (0–5, default 0), with the identical body, after a timeout, a network error,
+   * an HTTP 5xx, `SYSTEMERROR` or `BIZERR_NEED_RETRY`.
+   */
   retries?: number;
   /** Wait before each extra attempt. Default 200 ms. */
   retryDelayMs?: number;
+  /** Replies larger than this are refused. Default 1 MiB. */
+  maxReplyBytes?: number;
+  /** Bills larger than this (unzipped) are refused. Default 64 MiB. */
+  maxBillBytes?: number;
 }
 
 export interface UnifiedOrderParams extends PayFields {
@@ -76,8 +84,11 @@ export interface PayClient {
 }
 
 const DEFAULT_BASE_URL = 'https://api.mch.weixin.qq.com';
-const MAX_REPLY_BYTES = 1024 * 1024;
-const MAX_BILL_BYTES = 64 * 1024 * 1024;
+const MAX_RETRIES = 5;
+/** Fields the client owns: a caller passing one would sign a request it did not mean. */
+const CLIENT_FIELDS = ['appid', 'mch_id', 'sign', 'sign_type'] as const;
+/** Amounts that must be positive integer fen before anything is sent. */
+const FEN_FIELDS = ['total_fee', 'refund_fee'] as const;
 /** err_codes WeChat says to retry with the same parameters. */
 const RETRYABLE_ERR_CODES = new Set(['SYSTEMERROR', 'BIZERR_NEED_RETRY']);
 
@@ -89,29 +100,31 @@ const RETRYABLE_ERR_CODES = new Set(['SYSTEMERROR', 'BIZERR_NEED_RETRY']);
  * very same bytes (same out_trade_no, same nonce), so WeChat sees a re-entry, never a new order.
  */
 export function createPayClient(options: PayClientOptions): PayClient {
-  validateOptions(options);
+  const certificate = validateOptions(options);
   const signType = options.signType ?? 'MD5';
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const retries = options.retries ?? 1;
+  const retries = options.retries ?? 0;
   const retryDelayMs = options.retryDelayMs ?? 200;
+  const maxReplyBytes = options.maxReplyBytes ?? 1024 * 1024;
+  const maxBillBytes = options.maxBillBytes ?? 64 * 1024 * 1024;
   const baseUrl = options.baseUrl ?? DEFAULT_BASE_URL;
   const secapiBaseUrl = options.secapiBaseUrl ?? baseUrl;
   const plain = createAgent({ timeoutMs, ca: options.ca });
-  const certificate = options.certificate && resolveCertificate(options.certificate, options.mchId);
   const mutualTls = certificate && createAgent({ timeoutMs, ca: options.ca, certificate });
 
-  function signedBody(params: PayFields): string {
+  function signedBody(path: string, params: PayFields): string {
+    checkParams(path, params);
     const fields: PayFields = {
       appid: options.appId,
       mch_id: options.mchId,
       nonce_str: nonceStr(),
-      sign_type: signType,
       ...params,
+      sign_type: signType,
     };
     return toXml({ ...fields, sign: signV2(fields, options.key, signType) });
   }
 
-  async function post(path: string, body: string, maxBytes = MAX_REPLY_BYTES): Promise<Buffer> {
+  async function post(path: string, body: string, maxBytes: number): Promise<Buffer> {
     const secapi = path.startsWith('/secapi/');
     if (secapi && !mutualTls) {
       throw wxPayError('config', 'CERTIFICATE_REQUIRED', `${path} needs the merchant certificate`);
@@ -141,23 +154,16 @@ export function createPayClient(options: PayClientOptions): PayClient {
     }
   }
 
-  function exchange(path: string, params: PayFields): Promise<PayFields> {
-    const body = signedBody(params);
-    return withRetries(async () => checkReply(fromXml(await post(path, body)), path));
+  async function exchange(path: string, params: PayFields): Promise<PayFields> {
+    const body = signedBody(path, params);
+    return withRetries(async () =>
+      checkReply(fromXml(await post(path, body, maxReplyBytes)), path),
+    );
   }
 
   function checkReply(reply: PayFields, path: string): PayFields {
     throwOnReturnFail(reply, path);
-    if (!verifyV2(reply, options.key, signType)) {
-      throw wxPayError(
-        'signature',
-        'REPLY_SIGN_INVALID',
-        `${path}: the reply's sign does not verify`,
-        {
-          reply,
-        },
-      );
-    }
+    checkReplySign(reply, path);
     if (reply.result_code !== 'SUCCESS') {
       const errCode = reply.err_code || 'RESULT_FAIL';
       const errCodeDes = reply.err_code_des ?? '';
@@ -170,23 +176,63 @@ export function createPayClient(options: PayClientOptions): PayClient {
     return reply;
   }
 
+  /** The reply's sign, with the reply's sign_type, else the client's (protocol §2). */
+  function checkReplySign(reply: PayFields, path: string): void {
+    if (!reply.sign) {
+      throw wxPayError('signature', 'REPLY_SIGN_MISSING', `${path}: the reply carries no sign`, {
+        reply,
+      });
+    }
+    if (verifyV2(reply, options.key, signType)) return;
+    // What was signed, never the key: enough to compare with WeChat's or the sandbox's side.
+    const algorithm = reply.sign_type || signType;
+    throw wxPayError(
+      'signature',
+      'REPLY_SIGN_INVALID',
+      `${path}: the reply's sign does not verify (${algorithm} over "${canonicalStringV2(reply)}&key=…")`,
+      { reply },
+    );
+  }
+
   return {
     unifiedOrder: (params) => exchange('/pay/unifiedorder', params),
     orderQuery: (params) => exchange('/pay/orderquery', params),
     closeOrder: (params) => exchange('/pay/closeorder', params),
     refund: (params) => exchange('/secapi/pay/refund', params),
     refundQuery: (params) => exchange('/pay/refundquery', params),
-    downloadBill(params) {
-      const body = signedBody({ bill_type: 'ALL', ...params });
+    async downloadBill(params) {
+      const body = signedBody('/pay/downloadbill', { bill_type: 'ALL', ...params });
       return withRetries(async () => {
-        const raw = await post('/pay/downloadbill', body, MAX_BILL_BYTES);
-        return parseBill(billText(raw, params.tar_type === 'GZIP'));
+        const raw = await post('/pay/downloadbill', body, maxBillBytes);
+        return parseBillReply(params.tar_type === 'GZIP' ? gunzipBill(raw, maxBillBytes) : raw);
       });
     },
     async close() {
       await Promise.allSettled([plain.close(), mutualTls?.close()]);
     },
   };
+}
+
+/** Refuses, before anything is sent, fields the client owns and amounts that are not fen. */
+function checkParams(path: string, params: PayFields): void {
+  const owned = CLIENT_FIELDS.filter((name) => params[name] !== undefined);
+  if (owned.length > 0) {
+    throw wxPayError(
+      'config',
+      'INVALID_ARGUMENT',
+      `${path}: ${owned.join(', ')} are filled by the client; leave them out`,
+    );
+  }
+  for (const name of FEN_FIELDS) {
+    const value = params[name];
+    if (value !== undefined && !/^[1-9]\d{0,15}$/.test(value)) {
+      throw wxPayError(
+        'config',
+        'INVALID_ARGUMENT',
+        `${path}: ${name} must be a positive integer number of fen, got ${JSON.stringify(value)}`,
+      );
+    }
+  }
 }
 
 function throwOnReturnFail(reply: PayFields, path: string): void {
@@ -198,24 +244,16 @@ function throwOnReturnFail(reply: PayFields, path: string): void {
   });
 }
 
-/**
- * A downloadbill reply is the bill (text, or gzip when asked) on success, and unsigned XML on
- * failure (`No Bill Exist`, `Bill Creating`, …), which becomes the protocol error it describes.
- */
-function billText(raw: Buffer, gzipped: boolean): string {
-  const looksXml = raw.subarray(0, 64).toString('utf8').trimStart().startsWith('<xml');
-  if (looksXml) {
-    const reply = fromXml(raw);
-    throwOnReturnFail(reply, '/pay/downloadbill');
-    throw wxPayError('protocol', 'BILL_FORMAT', '/pay/downloadbill: XML where a bill was expected');
-  }
-  if (!gzipped) return raw.toString('utf8');
+/** A GZIP bill (`tar_type=GZIP`), unpacked; a failure reply is plain XML and passes as it is. */
+function gunzipBill(raw: Buffer, maxBytes: number): Buffer {
+  const gzipMagic = raw[0] === 0x1f && raw[1] === 0x8b;
+  if (!gzipMagic) return raw;
   try {
-    return gunzipSync(raw, { maxOutputLength: MAX_BILL_BYTES }).toString('utf8');
+    return gunzipSync(raw, { maxOutputLength: maxBytes });
   } catch (err) {
     throw wxPayError(
       'protocol',
-      'BILL_FORMAT',
+      'BILL_MALFORMED',
       '/pay/downloadbill: the GZIP bill does not unpack',
       {
         cause: err,
@@ -224,40 +262,60 @@ function billText(raw: Buffer, gzipped: boolean): string {
   }
 }
 
+/** Worth sending the same bytes again: WeChat said so, or the request may never have arrived. */
 function isRetryable(err: unknown): boolean {
   if (!isWxPayError(err)) return false;
   if (err.kind === 'business') return RETRYABLE_ERR_CODES.has(err.code);
-  return err.kind === 'transport' && err.code !== 'REPLY_TOO_LARGE';
+  if (err.kind !== 'transport') return false;
+  if (err.code === 'HTTP_STATUS') return (err.httpStatus ?? 0) >= 500;
+  return err.code === 'TIMEOUT' || err.code === 'NETWORK';
 }
 
 /**
  * The certificate with its PKCS#12 password filled in (WeChat sets it to the mch_id), checked
- * now so a wrong file or password fails at start with advice, not at the first refund.
+ * now so a wrong file or password fails at start with advice, not at the first refund
+ * (pitfall 10). Problems are added to `problems`.
  */
-function resolveCertificate(certificate: ClientCertificate, mchId: string): ClientCertificate {
-  const resolved =
-    'pfx' in certificate
-      ? { pfx: certificate.pfx, passphrase: certificate.passphrase ?? mchId }
-      : certificate;
+function resolveCertificate(
+  certificate: ClientCertificate,
+  mchId: string,
+  problems: string[],
+): ClientCertificate | undefined {
+  if ('pfx' in certificate) {
+    const resolved = { pfx: certificate.pfx, passphrase: certificate.passphrase ?? mchId };
+    try {
+      createSecureContext(resolved);
+      return resolved;
+    } catch (err) {
+      problems.push(
+        `certificate: the PKCS#12 file cannot be opened (${messageOf(err)}); expected ` +
+          'apiclient_cert.p12 with its password, by default the mch_id',
+      );
+      return undefined;
+    }
+  }
   try {
-    createSecureContext(resolved);
+    const x509 = new X509Certificate(certificate.cert);
+    if (!x509.checkPrivateKey(createPrivateKey(certificate.key))) {
+      problems.push('certificate: the PEM key does not belong to the PEM certificate');
+    } else if (Date.parse(x509.validTo) < Date.now()) {
+      problems.push(`certificate: the merchant certificate expired on ${x509.validTo}`);
+    } else {
+      return certificate;
+    }
   } catch (err) {
-    const advice =
-      'pfx' in certificate
-        ? 'apiclient_cert.p12 with its password (by default the mch_id)'
-        : 'apiclient_cert.pem with its matching apiclient_key.pem';
-    const detail = err instanceof Error ? err.message : String(err);
-    throw wxPayError(
-      'config',
-      'CERTIFICATE_INVALID',
-      `createPayClient: the merchant certificate cannot be loaded (${detail}); expected ${advice}`,
-      { cause: err },
+    problems.push(
+      `certificate: the PEM certificate or key cannot be read (${messageOf(err)}); expected ` +
+        'apiclient_cert.pem and apiclient_key.pem',
     );
   }
-  return resolved;
+  return undefined;
 }
 
-function validateOptions(options: PayClientOptions): void {
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Every problem with the options in one `INVALID_OPTIONS` error; the usable certificate. */
+function validateOptions(options: PayClientOptions): ClientCertificate | undefined {
   const problems: string[] = [];
   if (typeof options.appId !== 'string' || !/^wx[0-9A-Za-z]{16}$/.test(options.appId)) {
     problems.push('appId must be "wx" followed by 16 letters or digits');
@@ -278,14 +336,23 @@ function validateOptions(options: PayClientOptions): void {
       problems.push(`${name} must be an http(s) URL`);
     }
   }
-  for (const name of ['timeoutMs', 'retries', 'retryDelayMs'] as const) {
-    const value = options[name];
-    const min = name === 'timeoutMs' ? 1 : 0;
-    if (value !== undefined && !(Number.isInteger(value) && value >= min)) {
-      problems.push(`${name} must be an integer ≥ ${min}`);
+  const ranges = {
+    timeoutMs: [1, Number.MAX_SAFE_INTEGER],
+    retries: [0, MAX_RETRIES],
+    retryDelayMs: [0, 60_000],
+    maxReplyBytes: [1, Number.MAX_SAFE_INTEGER],
+    maxBillBytes: [1, Number.MAX_SAFE_INTEGER],
+  } as const;
+  for (const [name, [min, max]] of Object.entries(ranges)) {
+    const value = options[name as keyof typeof ranges];
+    if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max)) {
+      problems.push(`${name} must be an integer from ${min}${max < 1e9 ? ` to ${max}` : ''}`);
     }
   }
+  const certificate =
+    options.certificate && resolveCertificate(options.certificate, options.mchId, problems);
   if (problems.length > 0) {
     throw wxPayError('config', 'INVALID_OPTIONS', `createPayClient: ${problems.join('; ')}`);
   }
+  return certificate;
 }

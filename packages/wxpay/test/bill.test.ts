@@ -7,8 +7,8 @@ const BILL = readFileSync(new URL('./fixtures/bill-all.txt', import.meta.url), '
 describe('parseBill', () => {
   it('when given the ALL bill, then the BOM is gone, backticks are stripped and commas inside values survive', () => {
     const bill = parseBill(BILL);
-    expect(bill.columns[0]).toBe('交易时间');
-    expect(bill.columns).toHaveLength(27);
+    expect(bill.header[0]).toBe('交易时间');
+    expect(bill.header).toHaveLength(27);
     expect(bill.rows[0]).toMatchObject({
       交易时间: '2025-01-14 10:12:31',
       商户订单号: 'FEN20250114101230ABCD',
@@ -29,7 +29,7 @@ describe('parseBill', () => {
 
   it('when the text is not a bill, or a row has too few values, then a BILL_FORMAT error', () => {
     expect(() => parseBill('<xml></xml>')).toThrow(
-      expect.objectContaining({ code: 'BILL_FORMAT' }),
+      expect.objectContaining({ code: 'BILL_MALFORMED' }),
     );
     const cut = BILL.replace('`19.90,`0.00,`\r\n', '`19.90\r\n');
     expect(() => parseBill(cut)).toThrow(/line 2 has 25 values for 27 columns/);
@@ -50,7 +50,7 @@ describe('billYuanToFen', () => {
 
   it('when the amount has a part below the fen or is not a number, then it is refused', () => {
     for (const bad of ['0.125', '1e3', '', '19,90', '¥1.00']) {
-      expect(() => billYuanToFen(bad)).toThrow(expect.objectContaining({ code: 'BILL_FORMAT' }));
+      expect(() => billYuanToFen(bad)).toThrow(expect.objectContaining({ code: 'BILL_MALFORMED' }));
     }
   });
 });

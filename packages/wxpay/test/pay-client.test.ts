@@ -13,6 +13,16 @@ import { DEMO } from './support/wechat-demo.js';
 
 type Fields = Record<string, string>;
 
+/** The error `fn` throws (the test fails if it throws none). */
+function catchSync(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a throw');
+}
+
 const BILL = readFileSync(new URL('./fixtures/bill-all.txt', import.meta.url));
 const ORDER = {
   body: 'Fen 帆布包',
@@ -120,7 +130,50 @@ describe('createPayClient requests', () => {
   });
 });
 
+describe('createPayClient request checks', () => {
+  it('when a caller passes a field the client owns, then nothing is sent and the error names it', async () => {
+    serve(wechat, '/pay/unifiedorder', (req) => signedReply(req, { prepay_id: 'wx1' }));
+    const pay = client();
+    for (const owned of ['appid', 'mch_id', 'sign', 'sign_type']) {
+      await expect(pay.unifiedOrder({ ...ORDER, [owned]: 'x' })).rejects.toMatchObject({
+        kind: 'config',
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining(owned),
+      });
+    }
+    expect(wechat.requests).toHaveLength(0);
+  });
+
+  it.each(['19.9', '0', '-1', '1e3', ' 1990', ''])(
+    'when total_fee is %j, then it is refused as not fen before anything is sent',
+    async (fee) => {
+      await expect(client().unifiedOrder({ ...ORDER, total_fee: fee })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+      await expect(client().refund({ ...REFUND, refund_fee: fee })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+      expect(wechat.requests).toHaveLength(0);
+    },
+  );
+
+  it('when the caller gives a nonce_str, then that nonce is the one signed and sent', async () => {
+    serve(wechat, '/pay/orderquery', (req) => signedReply(req, { trade_state: 'NOTPAY' }));
+    const params = { out_trade_no: 'A1', nonce_str: 'callerNonce42' };
+    await client().orderQuery(params);
+    expect(fromXml(wechat.calls('/pay/orderquery')[0]!.body).nonce_str).toBe('callerNonce42');
+    expect(params).toEqual({ out_trade_no: 'A1', nonce_str: 'callerNonce42' }); // not mutated
+  });
+});
+
 describe('createPayClient replies', () => {
+  it('when the reply is larger than maxReplyBytes, then it is refused unread', async () => {
+    serve(wechat, '/pay/orderquery', (req) => signedReply(req, { attach: 'x'.repeat(5000) }));
+    await expect(
+      client({ maxReplyBytes: 1000 }).orderQuery({ out_trade_no: 'A1' }),
+    ).rejects.toMatchObject({ kind: 'transport', code: 'REPLY_TOO_LARGE' });
+  });
+
   it('when return_code is FAIL, then a protocol error carries return_msg', async () => {
     serve(wechat, '/pay/orderquery', () => toXml({ return_code: 'FAIL', return_msg: '签名错误' }));
     const error = await client()
@@ -183,9 +236,32 @@ describe('createPayClient retries', () => {
           })
         : signedReply(req, { prepay_id: 'wx_second' });
     });
-    expect((await client().unifiedOrder(ORDER)).prepay_id).toBe('wx_second');
+    expect((await client({ retries: 1 }).unifiedOrder(ORDER)).prepay_id).toBe('wx_second');
     const [first, second] = wechat.calls('/pay/unifiedorder');
     expect(second!.body).toBe(first!.body); // same out_trade_no, same nonce: a re-entry
+  });
+
+  it('when WeChat answers HTTP 502 once, then the same body is sent again; an HTTP 404 is not retried', async () => {
+    let calls = 0;
+    wechat.route('POST', '/pay/orderquery', (req, res) => {
+      calls += 1;
+      if (calls === 1) res.writeHead(502).end('bad gateway');
+      else replyText(res, signedReply(req, { trade_state: 'NOTPAY' }), 'text/xml');
+    });
+    expect((await client({ retries: 1 }).orderQuery({ out_trade_no: 'A1' })).trade_state).toBe(
+      'NOTPAY',
+    );
+    expect(wechat.calls('/pay/orderquery')).toHaveLength(2);
+
+    const lost = await client({ retries: 3, baseUrl: `${wechat.url}/nowhere` })
+      .orderQuery({ out_trade_no: 'A1' })
+      .catch((e: unknown) => e);
+    expect(lost).toMatchObject({ kind: 'transport', code: 'HTTP_STATUS', httpStatus: 404 });
+    expect(wechat.calls('/nowhere/pay/orderquery')).toHaveLength(1);
+  });
+
+  it('when retries is above 5, then the options are refused', () => {
+    expect(catchSync(() => client({ retries: 6 }))).toMatchObject({ code: 'INVALID_OPTIONS' });
   });
 
   it('when every attempt times out, then it gives up after the retries with a transport TIMEOUT', async () => {
@@ -234,9 +310,18 @@ describe('createPayClient refunds over mutual TLS', () => {
   });
 
   it('when the PKCS#12 password is wrong, then creating the client fails naming the mch_id convention', () => {
-    expect(() => client({ certificate: { pfx: certs.clientP12, passphrase: 'wrong' } })).toThrow(
-      /password \(by default the mch_id\)/,
+    const error = catchSync(() =>
+      client({ certificate: { pfx: certs.clientP12, passphrase: 'wrong' } }),
     );
+    expect(error).toMatchObject({ kind: 'config', code: 'INVALID_OPTIONS' });
+    expect((error as Error).message).toMatch(/password, by default the mch_id/);
+  });
+
+  it('when the PEM key belongs to another certificate, then creating the client fails saying so', () => {
+    const error = catchSync(() =>
+      client({ certificate: { cert: certs.clientCert, key: certs.rogueKey } }),
+    );
+    expect((error as Error).message).toMatch(/PEM key does not belong to the PEM certificate/);
   });
 
   it('when the certificate comes from an unknown CA, then the TLS handshake is refused as a transport error', async () => {
@@ -276,6 +361,7 @@ describe('createPayClient downloadBill', () => {
     );
     await expect(client().downloadBill({ bill_date: '20250114' })).rejects.toMatchObject({
       kind: 'protocol',
+      code: 'BILL_NOT_FOUND',
       returnMsg: 'No Bill Exist',
     });
   });
