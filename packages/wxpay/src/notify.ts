@@ -87,11 +87,16 @@ export function parseRefundNotification(
  * The reply WeChat expects to a notification (protocol §4.1): `SUCCESS`/`OK` when it was
  * handled (durably), else `FAIL` with a short reason, which makes WeChat send it again.
  */
+/** Half of a UTF-16 pair on its own: it has no UTF-8 form. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 export function notifyReply(ok: boolean, message?: string): string {
-  const text = (message ?? (ok ? 'OK' : 'FAIL'))
+  const cleaned = (message ?? (ok ? 'OK' : 'FAIL'))
     // eslint-disable-next-line no-control-regex -- XML cannot carry these; a reply must not throw
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, ' ')
-    .slice(0, 128);
+    .replace(LONE_SURROGATE, '\uFFFD');
+  // 128 characters, counted by code point so an emoji is never cut in half.
+  const text = Array.from(cleaned).slice(0, 128).join('');
   return toXml({ return_code: ok ? 'SUCCESS' : 'FAIL', return_msg: text });
 }
 

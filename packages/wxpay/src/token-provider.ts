@@ -55,10 +55,10 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     return cache.withLock(
       key,
       async () => {
-        if (!refresh.force) {
-          const cached = await cache.get(key);
-          if (isUsable(cached, refresh.rejected)) return cached.value;
-        }
+        const cached = await cache.get(key);
+        if (!refresh.force && isUsable(cached, refresh.rejected)) return cached.value;
+        // A token WeChat refused is dead: drop it now, so a failed fetch cannot leave it cached.
+        if (cached !== undefined && cached.value === refresh.rejected) await cache.delete(key);
         const fetched = await options.fetch(refresh);
         const lifetimeMs = Math.max(0, fetched.expiresInSeconds * 1000);
         const fetchedAt = now();
@@ -100,8 +100,17 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   return {
     async get() {
       const cached = await cache.get(key);
+      // Past its refresh time but not expired: still good to serve if the renewal fails.
+      const unexpired = cached !== undefined && now() < cached.expiresAt ? cached.value : undefined;
       if (isUsable(cached)) return cached.value;
-      return refresh();
+      try {
+        return await refresh();
+      } catch (err) {
+        // The early renewal failed, but the token works until it expires: serve it, and the
+        // next caller tries the renewal again.
+        if (unexpired !== undefined) return unexpired;
+        throw err;
+      }
     },
     refresh,
     async invalidate() {

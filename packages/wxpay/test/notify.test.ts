@@ -369,6 +369,15 @@ describe('parseRefundNotification', () => {
 });
 
 describe('notifyReply', () => {
+  it('when the reason is long and full of emoji, then it is cut at 128 characters and stays valid UTF-8', () => {
+    const reply = notifyReply(false, '💰'.repeat(200) + '\uD800');
+    const msg = fromXml(reply).return_msg!;
+    expect(Array.from(msg)).toHaveLength(128);
+    expect(msg).toBe('💰'.repeat(128));
+    expect(Buffer.from(reply, 'utf8').toString('utf8')).toBe(reply);
+    expect(fromXml(notifyReply(false, 'a\uDC00b')).return_msg).toBe('a\uFFFDb');
+  });
+
   it('when the notification was handled, then SUCCESS/OK exactly as WeChat expects', () => {
     expect(notifyReply(true)).toBe(
       '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>',

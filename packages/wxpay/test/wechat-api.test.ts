@@ -224,6 +224,33 @@ describe('access_token', () => {
     expect(result).toBe('TOKEN_2');
   });
 
+  it('when the early renewal fails, then the still-valid token is served and the next call renews', async () => {
+    serveTokens();
+    await api.getAccessToken();
+    wechat.route('GET', '/cgi-bin/token', (_req, res) =>
+      replyJson(res, { errcode: -1, errmsg: 'system busy' }),
+    );
+    now = START + 7200_000 - 60_000; // inside the refresh window, before expiry
+    expect(await api.getAccessToken()).toBe('TOKEN_1');
+    now = START + 7200_000; // expired: nothing valid is left to serve
+    await expect(api.getAccessToken()).rejects.toSatisfy((err) => isWxPayError(err, 'WX_MINUS_1'));
+  });
+
+  it('when WeChat refuses the token with 40001 and the refetch fails, then the dead token is not served again', async () => {
+    serveTokens();
+    serveMessageApi(() => 'NEVER');
+    await api.getAccessToken();
+    wechat.route('GET', '/cgi-bin/token', (_req, res) =>
+      replyJson(res, { errcode: -1, errmsg: 'system busy' }),
+    );
+    await expect(api.callWithAccessToken(sendMessage)).rejects.toSatisfy((err) =>
+      isWxPayError(err, 'WX_MINUS_1'),
+    );
+    serveTokens();
+    expect(await api.getAccessToken()).toBe('TOKEN_1'); // a fresh fetch: the counter restarted
+    expect(wechat.calls('/cgi-bin/token')).toHaveLength(3);
+  });
+
   it('when the token is invalidated, then the next call fetches a new one', async () => {
     serveTokens();
     await api.getAccessToken();
