@@ -153,6 +153,12 @@ async function main() {
   if (serverRuns) console.log(`  server       http://${HOST}:${env.PORT}/  (health: /healthz)`);
   const missing = [SANDBOX, SERVER].filter((app) => !apps.includes(app)).map((app) => app.name);
   if (missing.length) console.log(`  not built yet: ${missing.join(', ')}`);
+  if (serverRuns && apps.includes(SANDBOX)) {
+    console.log(`
+To pay: open apps/miniprogram in WeChat DevTools (tourist appid) and buy something; the app's
+sandbox cashier pays it. Or pay any pending order as the payer at http://${HOST}:${env.SANDBOX_PORT}/
+(press "Pay"); the sandbox then notifies the server, which marks the order PAID.`);
+  }
 }
 
 main().catch((error) => fail(error.message));
