@@ -1,7 +1,11 @@
+import { readSandboxConfigFile } from './config-file.js';
 import { createSandbox } from './sandbox.js';
 import type { SandboxLogEntry } from './options.js';
 
-/** `pnpm sandbox`: the sandbox on SANDBOX_PORT (3100) and SANDBOX_TLS_PORT (3101). */
+/**
+ * `pnpm sandbox`: the sandbox on SANDBOX_PORT (3100) and SANDBOX_TLS_PORT (3101), playing the
+ * demo merchant, or the merchants and apps of the JSON file named by SANDBOX_CONFIG.
+ */
 function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -20,7 +24,12 @@ const log = (entry: SandboxLogEntry) => {
   (level === 'error' || level === 'warn' ? console.error : console.log)(line);
 };
 
+const configFile = process.env.SANDBOX_CONFIG
+  ? readSandboxConfigFile(process.env.SANDBOX_CONFIG)
+  : {};
+
 const sandbox = await createSandbox({
+  ...configFile,
   host: process.env.SANDBOX_HOST || '127.0.0.1',
   port: envNumber('SANDBOX_PORT', 3100),
   tlsPort: envNumber('SANDBOX_TLS_PORT', 3101),
@@ -32,7 +41,12 @@ console.log(`Fen WeChat sandbox
   WeChat APIs + payer page  ${sandbox.url}/
   mutual TLS (/secapi/…)    ${sandbox.tlsUrl}
   control API               ${sandbox.url}/__sandbox/health
-  demo merchant             mch_id 1900000109, appid wxfe00000000000001 (see apps/wx-sandbox/README.md)`);
+  merchants                 ${
+    configFile.merchants
+      ? configFile.merchants.map((m) => `mch_id ${m.mchId}`).join(', ') +
+        ` (${process.env.SANDBOX_CONFIG})`
+      : 'the demo merchant: mch_id 1900000109, appid wxfe00000000000001 (see apps/wx-sandbox/README.md)'
+  }`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

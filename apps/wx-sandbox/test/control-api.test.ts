@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MERCHANT, createSandbox } from '../src/index.js';
 import type { Sandbox } from '../src/index.js';
-import { json, send } from './support/http.js';
-import { createOrder } from './support/orders.js';
-import { DEMO } from './support/wire.js';
+import { json, postPay, send } from './support/http.js';
+import { createOrder, tradeNo } from './support/orders.js';
+import { DEMO, signed } from './support/wire.js';
 
 let sandbox: Sandbox;
 const logs: { level: string; msg: string }[] = [];
@@ -135,34 +138,108 @@ describe('createSandbox options', () => {
   });
 });
 
+/** `pnpm sandbox` as a child process with `env` added; resolves once it printed its URL. */
+async function startSandboxProcess(env: Record<string, string>) {
+  const child = spawn(process.execPath, [new URL('../dist/main.js', import.meta.url).pathname], {
+    env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_TLS_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 10_000);
+    child.stdout.on('data', () => {
+      const m = /WeChat APIs \+ payer page\s+(http:\/\/\S+?)\/\s/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+  });
+  return { url, output: () => out, stop: () => (child.kill('SIGTERM'), exit) };
+}
+
 describe('pnpm sandbox (dist/main.js)', () => {
   it('when started with SANDBOX_PORT=0, then it prints its URLs, answers health, and stops on SIGTERM', async () => {
+    const running = await startSandboxProcess({ SANDBOX_TIME_SCALE: '0.001' });
+    expect(running.output()).toMatch(/https:\/\/127\.0\.0\.1:\d+/);
+    expect((await json(`${running.url}/__sandbox/health`)).body).toEqual({ ok: true });
+    expect(await running.stop()).toBe(0);
+  }, 15_000);
+
+  it('when SANDBOX_CONFIG names a merchants file, then it plays those merchants instead of the demo one', async () => {
+    const merchant = {
+      mchId: '1230000109',
+      key: 'othermerchantkey0123456789abcdef',
+      appIds: ['wxab00000000000002'],
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'fen-sandbox-config-'));
+    const file = join(dir, 'sandbox.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        merchants: [merchant],
+        apps: [{ appId: 'wxab00000000000002', secret: 'othersecret' }],
+      }),
+    );
+    const running = await startSandboxProcess({ SANDBOX_CONFIG: file });
+    try {
+      expect(running.output()).toContain('mch_id 1230000109');
+      const code = (
+        await json(`${running.url}/__sandbox/login-code`, {
+          appid: 'wxab00000000000002',
+          user: 'bob',
+        })
+      ).body as { openid: string };
+      const order = {
+        appid: 'wxab00000000000002',
+        mch_id: merchant.mchId,
+        ...jsapiOrderFields(code.openid),
+      };
+      const ok = await postPay(
+        `${running.url}/pay/unifiedorder`,
+        signed(order, 'MD5', merchant.key),
+      );
+      expect(ok.reply).toMatchObject({ return_code: 'SUCCESS', result_code: 'SUCCESS' });
+      const demo = await postPay(
+        `${running.url}/pay/unifiedorder`,
+        signed(jsapiOrderFields(code.openid)),
+      );
+      expect(demo.reply.result_code ?? demo.reply.return_code).not.toBe('SUCCESS');
+    } finally {
+      expect(await running.stop()).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 15_000);
+
+  it('when SANDBOX_CONFIG is not valid JSON, then it exits non-zero naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fen-sandbox-config-'));
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{ merchants: ');
     const child = spawn(process.execPath, [new URL('../dist/main.js', import.meta.url).pathname], {
-      env: {
-        ...process.env,
-        SANDBOX_PORT: '0',
-        SANDBOX_TLS_PORT: '0',
-        SANDBOX_TIME_SCALE: '0.001',
-      },
+      env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_TLS_PORT: '0', SANDBOX_CONFIG: file },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 10_000);
-      child.stdout.on('data', () => {
-        const m = /WeChat APIs \+ payer page\s+(http:\/\/\S+?)\/\s/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-    });
-    expect(out).toMatch(/https:\/\/127\.0\.0\.1:\d+/);
-    expect((await json(`${url}/__sandbox/health`)).body).toEqual({ ok: true });
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exit).toBe(0);
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).not.toBe(0);
+    expect(err).toContain(`SANDBOX_CONFIG ${file}`);
   }, 15_000);
 });
+
+/** A JSAPI unifiedorder's business fields for `openid`. */
+function jsapiOrderFields(openid: string) {
+  return {
+    body: 'Fen 帆布包',
+    out_trade_no: tradeNo('CFG'),
+    total_fee: '1990',
+    spbill_create_ip: '127.0.0.1',
+    notify_url: 'http://127.0.0.1:9/notify',
+    trade_type: 'JSAPI',
+    openid,
+  };
+}
