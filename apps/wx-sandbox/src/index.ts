@@ -1,6 +1,6 @@
 export { createSandbox } from './sandbox.js';
 export type { Sandbox } from './sandbox.js';
-export { DEMO_APP, DEMO_MERCHANT } from './options.js';
+export { DEMO_APP, DEMO_MERCHANT, DEMO_MOBILE_APP, DEMO_OA_APP } from './options.js';
 export type {
   SandboxApp,
   SandboxLogEntry,

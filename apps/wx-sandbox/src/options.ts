@@ -80,14 +80,31 @@ export const DEMO_APP: SandboxApp = Object.freeze({
   secret: '5f2d7a9c1b3e4f60718293a4b5c6d7e8',
 });
 
+/** The demo official account (JSAPI pay in its web pages, OAuth, JS-SDK); public values. */
+export const DEMO_OA_APP: SandboxApp = Object.freeze({
+  appId: 'wxfe00000000000002',
+  secret: '6a3e8b0d2c4f5a71829304b5c6d7e8f9',
+});
+
+/** The demo mobile app (APP pay); public values. */
+export const DEMO_MOBILE_APP: SandboxApp = Object.freeze({
+  appId: 'wxfe00000000000003',
+  secret: '7b4f9c1e3d5a6b82930415c6d7e8f9a0',
+});
+
 /**
  * The demo merchant the sandbox knows by default — the same values as the server's
- * `.env.example`. `appId`/`appSecret` name the demo mini-program bound to it.
+ * `.env.example`. `appId`/`appSecret` name the demo mini-program bound to it; the demo official
+ * account and mobile app are bound to it too.
  */
 export const DEMO_MERCHANT = Object.freeze({
   mchId: '1900000109',
   key: 'fensandboxapikey0123456789abcdef',
-  appIds: Object.freeze([DEMO_APP.appId]) as unknown as string[],
+  appIds: Object.freeze([
+    DEMO_APP.appId,
+    DEMO_OA_APP.appId,
+    DEMO_MOBILE_APP.appId,
+  ]) as unknown as string[],
   appId: DEMO_APP.appId,
   appSecret: DEMO_APP.secret,
 }) satisfies SandboxMerchant & { appId: string; appSecret: string };
@@ -120,7 +137,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
       appIds: [...m.appIds],
       ...(m.refundNotifyUrl ? { refundNotifyUrl: m.refundNotifyUrl } : {}),
     })),
-    apps: (options.apps ?? [DEMO_APP]).map((a) => ({ ...a })),
+    apps: (options.apps ?? [DEMO_APP, DEMO_OA_APP, DEMO_MOBILE_APP]).map((a) => ({ ...a })),
     notifyTimeoutMs: options.notifyTimeoutMs ?? 5000,
     refundDelaySeconds: options.refundDelaySeconds ?? 10,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,

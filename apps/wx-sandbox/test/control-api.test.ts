@@ -27,9 +27,11 @@ describe('control API', () => {
       appId: DEMO.appId,
       appSecret: DEMO.secret,
     });
+    // The mini-program, the official account and the mobile app, all bound to the merchant.
+    const appIds = [DEMO.appId, 'wxfe00000000000002', 'wxfe00000000000003'];
     expect((await control('/apps')).body).toEqual({
-      apps: [DEMO.appId],
-      merchants: [{ mch_id: DEMO.mchId, appids: [DEMO.appId] }],
+      apps: appIds,
+      merchants: [{ mch_id: DEMO.mchId, appids: appIds }],
     });
     expect(sandbox.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(sandbox.tlsUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
