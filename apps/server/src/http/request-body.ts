@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { appError } from '../errors.js';
+import { appError, isAppError } from '../errors.js';
 
 /**
  * Reads a request body into one Buffer, refusing more than `limitBytes` (pitfall 6: the
@@ -13,14 +13,21 @@ export async function readRawBody(req: IncomingMessage, limitBytes: number): Pro
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limitBytes) {
-      req.resume();
-      throw appError('PAYLOAD_TOO_LARGE', `request body exceeds ${limitBytes} bytes`);
+  try {
+    for await (const chunk of req) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > limitBytes) {
+        req.resume();
+        throw appError('PAYLOAD_TOO_LARGE', `request body exceeds ${limitBytes} bytes`);
+      }
+      chunks.push(buffer);
     }
-    chunks.push(buffer);
+  } catch (err) {
+    if (isAppError(err)) throw err;
+    // The client went away before sending the body its headers announced: its fault, not an
+    // internal error (found by the fuzz tests: it was logged as a 500 "request failed").
+    throw appError('BAD_REQUEST', 'the request body was cut off before its end', { cause: err });
   }
   return Buffer.concat(chunks, size);
 }
