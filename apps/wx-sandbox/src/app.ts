@@ -4,7 +4,9 @@ import type { SandboxCore } from './core.js';
 import { controlRouter } from './routes/control.js';
 import { PAGE_HTML } from './routes/page-html.js';
 import { payApiRouter } from './routes/pay-api.js';
+import { webChannelsRouter } from './routes/web-channels.js';
 import { wechatApiRouter } from './routes/wechat-api.js';
+import { sandboxCors } from './web/cors.js';
 
 /**
  * The sandbox as a Koa app (it never listens: `createSandbox` does). WeChat's paths sit at the
@@ -30,6 +32,8 @@ export function createApp(core: SandboxCore): Koa {
     }
   });
 
+  app.use(sandboxCors());
+
   // Injected latency (faults.latency), before anything is read or decided.
   app.use(async (ctx, next) => {
     const ms = core.faults.latencyFor(ctx.path);
@@ -42,13 +46,14 @@ export function createApp(core: SandboxCore): Koa {
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = PAGE_HTML;
   });
-  // H5 pay's mweb_url lands here: the page, showing that one order.
-  page.get('/checkmweb', (ctx) => {
-    const prepayId = typeof ctx.query.prepay_id === 'string' ? ctx.query.prepay_id : '';
-    ctx.redirect(`/?prepay_id=${encodeURIComponent(prepayId)}`);
-  });
 
-  for (const router of [page, controlRouter(core), wechatApiRouter(core), payApiRouter(core)]) {
+  for (const router of [
+    page,
+    webChannelsRouter(core),
+    controlRouter(core),
+    wechatApiRouter(core),
+    payApiRouter(core),
+  ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

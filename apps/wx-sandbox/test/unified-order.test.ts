@@ -66,7 +66,8 @@ describe('POST /pay/unifiedorder — trade types', () => {
       `${sandbox.url}/checkmweb?prepay_id=${ok.reply.prepay_id}&package=${new URL(ok.reply.mweb_url!).searchParams.get('package')}`,
     );
     const page = await send(ok.reply.mweb_url!);
-    expect(page.status).toBe(302);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('id="fen-sandbox-cashier"');
     const missing = await postPay(
       uo,
       signed(jsapiFields(sandbox, { trade_type: 'MWEB', openid: '' })),

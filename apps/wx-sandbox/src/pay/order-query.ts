@@ -50,7 +50,9 @@ export function orderStateFields(order: Order): Record<string, string> {
 /** The payment fields shared by orderquery and the payment notification [spec §3.2, §4.1]. */
 export function paidFields(order: Order): Record<string, string> {
   return {
-    ...(order.fields.openid ? { openid: order.fields.openid } : {}),
+    ...(order.fields.openid || order.payerOpenId
+      ? { openid: order.fields.openid || order.payerOpenId! }
+      : {}),
     is_subscribe: 'N',
     trade_type: order.tradeType,
     bank_type: order.bankType ?? 'OTHERS',

@@ -18,12 +18,15 @@ export interface ControlError {
  * The payer acts on the cashier of `prepayId`: `success` pays (SUCCESS, transaction_id, time_end,
  * bank_type, then the payment notification); `cancel` and `insufficient_funds` leave the order
  * NOTPAY, as WeChat does for JSAPI/NATIVE/APP/MWEB (PAYERROR is for micropay only) [spec §3.2].
+ * `payerOpenId` names who paid an order placed without an openid (a scanned NATIVE code, an H5
+ * cashier): WeChat's notification and orderquery then carry it.
  */
 export function payAsPayer(
   core: SandboxCore,
   prepayId: string,
   outcome: PayerOutcome,
   bankType = 'OTHERS',
+  payerOpenId?: string,
 ): ControlError | { trade_state: string; out_trade_no: string; transaction_id?: string } {
   const order = core.orders.byPrepayId(prepayId);
   if (!order)
@@ -57,6 +60,7 @@ export function payAsPayer(
     return { trade_state: order.state, out_trade_no: order.outTradeNo };
   }
   const transactionId = newTransactionId(formatWxTime(new Date(now)));
+  if (payerOpenId && !order.fields.openid) order.payerOpenId = payerOpenId;
   core.orders.markPaid(order, transactionId, bankType);
   core.logger({
     level: 'info',

@@ -10,12 +10,12 @@ import type { Order } from '../state/orders.js';
 
 const OUTCOMES: PayerOutcome[] = ['success', 'cancel', 'insufficient_funds'];
 
-function fail(ctx: Context, status: number, code: string, message: string): void {
+export function fail(ctx: Context, status: number, code: string, message: string): void {
   ctx.status = status;
   ctx.body = { error: { code, message } };
 }
 
-async function jsonBody(ctx: Context): Promise<Record<string, unknown> | undefined> {
+export async function jsonBody(ctx: Context): Promise<Record<string, unknown> | undefined> {
   let text: string;
   try {
     text = (await readRawBody(ctx.req, 64 * 1024)).toString('utf8');

@@ -48,6 +48,8 @@ export interface Order {
   transactionId?: string;
   paidAt?: number;
   bankType?: string;
+  /** Who paid an order placed without an openid (NATIVE scanned, H5), when the sandbox knows. */
+  payerOpenId?: string;
   payAttempts: PayAttempt[];
   refunds: Refund[];
 }
