@@ -194,4 +194,32 @@ describe.runIf(browserTestsRun)('official-account JSAPI pay in Chromium', () => 
     expect(stateOf(tampered.outTradeNo)).toBe('NOTPAY');
     await page.close();
   }, 30_000);
+
+  it('when a person scans a NATIVE order on the sandbox page as a named test user, then it is paid by that user', async () => {
+    const outTradeNo = `SCAN${Date.now()}`;
+    const order = await pay.unifiedOrder({
+      body: 'Fen 帆布包',
+      out_trade_no: outTradeNo,
+      total_fee: '1990',
+      spbill_create_ip: '127.0.0.1',
+      notify_url: `${merchantUrl}/wxpay/notify`,
+      trade_type: 'NATIVE',
+      product_id: 'BAG',
+    });
+    expect(String(order.code_url)).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?pr=/);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+    await page.goto(sandbox.url);
+    await page.locator('#login [name=user]').fill('erin');
+    const row = page.locator('#orders tr', { hasText: outTradeNo });
+    await row.getByRole('button', { name: 'Scan QR as test user' }).click();
+    await page
+      .locator('#message', { hasText: `${outTradeNo} scanned by erin → SUCCESS` })
+      .waitFor();
+    const paid = sandbox.orders().find((o) => o.out_trade_no === outTradeNo);
+    expect(paid).toMatchObject({
+      trade_state: 'SUCCESS',
+      openid: openIdFor(DEMO_OA_APP.appId, 'erin'),
+    });
+    await page.close();
+  }, 30_000);
 });

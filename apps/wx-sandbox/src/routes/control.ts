@@ -52,7 +52,7 @@ export function orderView(order: Order) {
     total_fee: order.totalFee,
     body: order.body,
     attach: order.fields.attach,
-    openid: order.fields.openid,
+    openid: order.fields.openid ?? order.payerOpenId,
     notify_url: order.notifyUrl,
     sign_type: order.signType,
     code_url: order.codeUrl,

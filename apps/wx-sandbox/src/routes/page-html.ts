@@ -1,7 +1,8 @@
 /**
  * The payer's page at `/`: plain HTML and JS (no build), talking to the control API. It lists
- * orders, lets a person pay / cancel / fail one for lack of funds, shows each order's
- * notification deliveries, and makes wx.login codes for named test users.
+ * orders, lets a person pay / cancel / fail one for lack of funds (or scan a NATIVE order's
+ * code_url as the test user named in the login form), shows each order's notification
+ * deliveries, and makes wx.login codes for named test users.
  */
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -81,6 +82,19 @@ async function act(order, outcome) {
   refresh();
 }
 
+// A NATIVE order's code_url, scanned by the test user named in the login form (default alice).
+async function scan(order) {
+  const user = $('#login [name=user]').value || 'alice';
+  try {
+    const r = await api('/scan', { code_url: order.code_url, user });
+    $('#message').textContent = order.out_trade_no + ' scanned by ' + user + ' → ' + r.trade_state + (r.transaction_id ? ' (transaction ' + r.transaction_id + ')' : '');
+    open.add(order.out_trade_no);
+  } catch (e) {
+    $('#message').textContent = String(e.message || e);
+  }
+  refresh();
+}
+
 async function deliveries(order, cell) {
   const { notifications } = await api('/notifications?out_trade_no=' + encodeURIComponent(order.out_trade_no));
   const rows = [];
@@ -113,6 +127,9 @@ async function refresh() {
         actions.push(el('button', { className: 'pay', textContent: 'Pay ' + yuan(o.total_fee), onclick: () => act(o, 'success') }));
         actions.push(el('button', { textContent: 'Cancel', onclick: () => act(o, 'cancel') }));
         actions.push(el('button', { textContent: 'Insufficient funds', onclick: () => act(o, 'insufficient_funds') }));
+        if (o.trade_type === 'NATIVE' && o.code_url) {
+          actions.push(el('button', { className: 'scan', textContent: 'Scan QR as test user', title: o.code_url, onclick: () => scan(o) }));
+        }
       }
       actions.push(el('button', { textContent: open.has(o.out_trade_no) ? 'Hide log' : 'Notifications', onclick: () => {
         open.has(o.out_trade_no) ? open.delete(o.out_trade_no) : open.add(o.out_trade_no);
