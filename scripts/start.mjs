@@ -76,11 +76,13 @@ function stackEnv(mongo, redis) {
     SANDBOX_PORT,
     SANDBOX_TLS_PORT,
     WX_API_BASE: sandboxUrl,
+    WX_OAUTH_BASE: sandboxUrl,
     WXPAY_API_BASE: sandboxUrl,
     WXPAY_SECAPI_BASE: `https://${HOST}:${SANDBOX_TLS_PORT}`,
     WXPAY_CA_CERT_PATH: 'apps/wx-sandbox/certs/ca.pem',
     WXPAY_NOTIFY_URL: `http://${HOST}:${PORT}/wxpay/notify`,
     WXPAY_REFUND_NOTIFY_URL: `http://${HOST}:${PORT}/wxpay/refund-notify`,
+    PUBLIC_URL: `http://${HOST}:${PORT}`,
     ...process.env,
   };
 }

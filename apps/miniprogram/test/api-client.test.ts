@@ -144,7 +144,7 @@ describe('the API client', () => {
       'key-order-123',
       'key-order-123',
     ]);
-    expect(sent[0]!.body).toEqual({ items });
+    expect(sent[0]!.body).toEqual({ items, channel: 'miniprogram' });
   });
 
   it('when asked to sync, then the order is fetched with ?sync=1', async () => {

@@ -48,7 +48,28 @@ const envSchema = z.object({
   WXPAY_CERT_PEM_PATH: optionalString,
   WXPAY_KEY_PEM_PATH: optionalString,
   WXPAY_CA_CERT_PATH: optionalString,
+  WX_OA_APPID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^wx[0-9a-zA-Z]{16}$/, 'must look like wx + 16 characters')
+      .optional(),
+  ),
+  WX_OA_APPSECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-zA-Z]{32}$/, "must be the official account's 32-character AppSecret")
+      .optional(),
+  ),
+  WX_MOBILE_APPID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^wx[0-9a-zA-Z]{16}$/, 'must look like wx + 16 characters')
+      .optional(),
+  ),
   WX_API_BASE: baseUrl.default('https://api.weixin.qq.com'),
+  WX_OAUTH_BASE: baseUrl.default('https://open.weixin.qq.com'),
+  PUBLIC_URL: optionalString.pipe(baseUrl.optional()),
+  H5_WAP_NAME: z.string().min(1).max(32).default('Fen shop'),
   WXPAY_API_BASE: baseUrl.default('https://api.mch.weixin.qq.com'),
   WXPAY_SECAPI_BASE: optionalString.pipe(baseUrl.optional()),
   WXPAY_TIMEOUT_MS: intFrom(100, 60_000, 10_000),
@@ -78,7 +99,21 @@ export interface Config {
   logLevel: LogLevel;
   trustProxy: boolean;
   shutdownTimeoutMs: number;
-  wx: { appId: string; appSecret: string; apiBase: string };
+  wx: {
+    /** The mini-program. */
+    appId: string;
+    appSecret: string;
+    apiBase: string;
+    /** Where OAuth's authorize page lives (`open.weixin.qq.com`, or the sandbox). */
+    oauthBase: string;
+    /** The official account (JSAPI pay in its pages, OAuth, JS-SDK), when configured. */
+    officialAccount?: { appId: string; appSecret: string };
+    /** The mobile app (APP pay), when configured. */
+    mobileAppId?: string;
+  };
+  /** The server as browsers reach it (OAuth redirect_uri, H5 scene_info, the checkout page). */
+  publicUrl: string;
+  h5WapName: string;
   pay: {
     mchId: string;
     key: string;
@@ -124,6 +159,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   const certificate = loadMerchantCertificate(env, issues);
   const ca = readCaCertificate(env.WXPAY_CA_CERT_PATH, issues);
+  if (parsed.success && Boolean(parsed.data.WX_OA_APPID) !== Boolean(parsed.data.WX_OA_APPSECRET)) {
+    issues.push('WX_OA_APPID and WX_OA_APPSECRET must be set together (the official account)');
+  }
   if (!parsed.success || certificate === undefined || issues.length > 0) {
     throw new ConfigError(issues);
   }
@@ -136,7 +174,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    wx: { appId: e.WX_APPID, appSecret: e.WX_APPSECRET, apiBase: e.WX_API_BASE },
+    wx: {
+      appId: e.WX_APPID,
+      appSecret: e.WX_APPSECRET,
+      apiBase: e.WX_API_BASE,
+      oauthBase: e.WX_OAUTH_BASE,
+      ...(e.WX_OA_APPID && e.WX_OA_APPSECRET
+        ? { officialAccount: { appId: e.WX_OA_APPID, appSecret: e.WX_OA_APPSECRET } }
+        : {}),
+      ...(e.WX_MOBILE_APPID ? { mobileAppId: e.WX_MOBILE_APPID } : {}),
+    },
+    publicUrl: e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`,
+    h5WapName: e.H5_WAP_NAME,
     pay: {
       mchId: e.WXPAY_MCHID,
       key: e.WXPAY_KEY,

@@ -135,6 +135,7 @@ export async function createRuntime(
       clock,
       withOrderLock,
       notifyUrl: config.pay.notifyUrl,
+      site: { url: config.publicUrl, name: config.h5WapName },
       orderTtlMinutes: config.orderTtlMinutes,
     }),
     refunds,

@@ -45,15 +45,59 @@ export interface MiniProgramPayParams {
   paySign: string;
 }
 
+/** What `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` takes in an official account's page. */
+export interface JsapiPayParams extends MiniProgramPayParams {
+  appId: string;
+}
+
+/** What the APP SDK's `PayReq` takes: lowercase names, `package=Sign=WXPay`. */
+export interface AppPayParams {
+  appid: string;
+  partnerid: string;
+  prepayid: string;
+  package: 'Sign=WXPay';
+  noncestr: string;
+  timestamp: string;
+  sign: string;
+}
+
+/** The data a channel's client needs to pay, exactly as the server signed it. */
+export type PaymentData =
+  | { channel: 'miniprogram'; payParams: MiniProgramPayParams }
+  | { channel: 'jsapi'; payParams: JsapiPayParams }
+  | { channel: 'app'; appParams: AppPayParams }
+  /** Native: show `code_url` as a QR code (`qrSvg` is one, ready to show) for WeChat to scan. */
+  | { channel: 'native'; codeUrl: string; qrSvg: string }
+  /** H5: send the browser to `mwebUrl` (append `&redirect_url=` to come back). */
+  | { channel: 'h5'; mwebUrl: string };
+
 export interface CreateOrderResponse {
   order: Order;
-  payParams: MiniProgramPayParams;
+  payment: PaymentData;
+  /** The mini-program channel's `wx.requestPayment` object (the same as `payment.payParams`). */
+  payParams?: MiniProgramPayParams;
 }
 
 /** POST /api/orders/:id/pay */
+export interface PayOrderRequest {
+  /** Pay through another channel: the open attempt is closed at WeChat first. */
+  channel?: PayChannel;
+}
 export interface PayOrderResponse {
   order: Order;
-  payParams: MiniProgramPayParams;
+  payment: PaymentData;
+  payParams?: MiniProgramPayParams;
+}
+
+/** POST /api/guest-session: a shopper without a WeChat identity (Native and H5 pay only). */
+export type GuestSessionResponse = CreateSessionResponse;
+
+/** GET /api/oa/jssdk-config?url=…: what the official account's page passes to `wx.config`. */
+export interface JssdkConfigResponse {
+  appId: string;
+  timestamp: number;
+  nonceStr: string;
+  signature: string;
 }
 
 /** GET /api/orders */

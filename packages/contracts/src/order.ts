@@ -4,7 +4,13 @@ import type { Fen } from './money.js';
  * Order states as the API shows them. Transitions only go forward:
  * PENDING → PAID → (PARTIALLY_REFUNDED →) REFUNDED, and PENDING → CLOSED.
  */
-export const ORDER_STATUSES = ['PENDING', 'PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'CLOSED'] as const;
+export const ORDER_STATUSES = [
+  'PENDING',
+  'PAID',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+  'CLOSED',
+] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export const REFUND_STATUSES = ['PROCESSING', 'SUCCESS', 'CLOSED', 'CHANGE'] as const;
@@ -43,6 +49,8 @@ export interface Order {
   paidAt?: string;
   closedAt?: string;
   transactionId?: string;
+  /** How the order is being paid; switching it for a PENDING order starts a new attempt. */
+  channel: PayChannel;
   timeline?: OrderTimelineEntry[];
 }
 

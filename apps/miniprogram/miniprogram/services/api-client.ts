@@ -1,6 +1,7 @@
 import type {
   CreateOrderRequest,
   CreateOrderResponse,
+  MiniProgramPayParams,
   Order,
   OrderListResponse,
   OrderResponse,
@@ -19,16 +20,28 @@ export interface ApiClientOptions {
   timeoutMs: number;
 }
 
+/** An order with what wx.requestPayment takes for it. */
+export interface PayableOrder {
+  order: Order;
+  payParams: MiniProgramPayParams;
+}
+
+/** The mini-program's own payment data; any other channel's would be the server's mistake. */
+function payable(answer: CreateOrderResponse | PayOrderResponse): PayableOrder {
+  const { payment } = answer;
+  if (payment.channel !== 'miniprogram') {
+    throw clientError('BAD_RESPONSE', `the server answered ${payment.channel} payment data`);
+  }
+  return { order: answer.order, payParams: payment.payParams };
+}
+
 /** The Fen server's buyer API (types from @fen/contracts). */
 export interface ShopApi {
   listProducts(): Promise<Product[]>;
   /** `idempotencyKey` makes a repeated request (double tap, retry) return the same order. */
-  createOrder(
-    items: CreateOrderRequest['items'],
-    idempotencyKey: string,
-  ): Promise<CreateOrderResponse>;
+  createOrder(items: CreateOrderRequest['items'], idempotencyKey: string): Promise<PayableOrder>;
   /** Fresh payParams for a PENDING order. */
-  payOrder(orderId: string): Promise<PayOrderResponse>;
+  payOrder(orderId: string): Promise<PayableOrder>;
   listOrders(): Promise<Order[]>;
   /** `sync`: the server asks WeChat (orderquery) about a PENDING order before answering. */
   getOrder(orderId: string, options?: { sync?: boolean }): Promise<Order>;
@@ -72,11 +85,17 @@ export function createApiClient(options: ApiClientOptions): ShopApi {
   const id = (orderId: string) => encodeURIComponent(orderId);
   return {
     listProducts: async () => (await call<ProductListResponse>('GET', '/api/products')).products,
-    createOrder: (items, idempotencyKey) =>
-      call<CreateOrderResponse>('POST', '/api/orders', { items } satisfies CreateOrderRequest, {
-        'idempotency-key': idempotencyKey,
-      }),
-    payOrder: (orderId) => call<PayOrderResponse>('POST', `/api/orders/${id(orderId)}/pay`, {}),
+    createOrder: async (items, idempotencyKey) =>
+      payable(
+        await call<CreateOrderResponse>(
+          'POST',
+          '/api/orders',
+          { items, channel: 'miniprogram' } satisfies CreateOrderRequest,
+          { 'idempotency-key': idempotencyKey },
+        ),
+      ),
+    payOrder: async (orderId) =>
+      payable(await call<PayOrderResponse>('POST', `/api/orders/${id(orderId)}/pay`, {})),
     listOrders: async () => (await call<OrderListResponse>('GET', '/api/orders')).orders,
     getOrder: async (orderId, { sync = false } = {}) =>
       (await call<OrderResponse>('GET', `/api/orders/${id(orderId)}${sync ? '?sync=1' : ''}`))

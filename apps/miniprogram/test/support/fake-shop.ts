@@ -78,6 +78,15 @@ export async function startFakeShop(): Promise<FakeShop> {
   };
   const fail = (res: ServerResponse, status: number, code: string, message = code) =>
     send(res, status, { error: { code, message, requestId: `req-${requestCount}` } });
+  /** The server's answer to create / pay: the order and its mini-program payment data. */
+  const answer = (entry: { order: Order; prepayId: string }) => {
+    const params = payParams(entry.prepayId);
+    return {
+      order: entry.order,
+      payment: { channel: 'miniprogram', payParams: params },
+      payParams: params,
+    };
+  };
   const payParams = (prepayId: string): MiniProgramPayParams => {
     const params: MiniProgramPayParams = {
       timeStamp: String(Math.floor(Date.now() / 1000)),
@@ -186,7 +195,7 @@ export async function startFakeShop(): Promise<FakeShop> {
       const existing = typeof key === 'string' ? byKey.get(`${userId}:${key}`) : undefined;
       if (existing) {
         const entry = orders.get(existing)!;
-        return send(res, 200, { order: entry.order, payParams: payParams(entry.prepayId) });
+        return send(res, 200, answer(entry));
       }
       const items = (body?.items ?? []) as Array<{ productId: string; quantity: number }>;
       const lines = items.map((item) => {
@@ -221,7 +230,7 @@ export async function startFakeShop(): Promise<FakeShop> {
       };
       orders.set(id, entry);
       if (typeof key === 'string') byKey.set(`${userId}:${key}`, id);
-      return send(res, 201, { order: entry.order, payParams: payParams(entry.prepayId) });
+      return send(res, 201, answer(entry));
     }
     if (method === 'GET' && path === '/api/orders') {
       const mine = [...orders.values()].filter((o) => o.userId === userId).map((o) => o.order);
@@ -241,7 +250,7 @@ export async function startFakeShop(): Promise<FakeShop> {
     if (method === 'POST' && match[2] === '/pay') {
       if (entry.order.status !== 'PENDING')
         return fail(res, 409, 'ORDER_NOT_PAYABLE', `order is ${entry.order.status}`);
-      return send(res, 200, { order: entry.order, payParams: payParams(entry.prepayId) });
+      return send(res, 200, answer(entry));
     }
     if (method === 'POST' && match[2] === '/cancel') {
       if (entry.order.status !== 'PENDING')

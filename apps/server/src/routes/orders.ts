@@ -19,11 +19,10 @@ const createOrderSchema = z.strictObject({
     )
     .min(1)
     .max(20),
-  channel: z
-    .enum(PAY_CHANNELS)
-    .refine((channel) => channel === 'miniprogram', 'only the miniprogram channel is served here')
-    .optional(),
+  channel: z.enum(PAY_CHANNELS).optional(),
 });
+
+const payOrderSchema = z.strictObject({ channel: z.enum(PAY_CHANNELS).optional() });
 
 const idempotencyKeySchema = z
   .string()
@@ -69,7 +68,12 @@ export function orderRoutes(orders: OrderService, auth: Koa.Middleware<AppState>
   });
 
   router.post('/:id/pay', async (ctx) => {
-    ctx.body = await orders.pay(userId(ctx), ctx.params.id ?? '', ctx.state.log);
+    const input = validate(payOrderSchema, await readJsonBody(ctx.req), 'pay request');
+    ctx.body = await orders.pay(userId(ctx), ctx.params.id ?? '', {
+      ...(input.channel ? { channel: input.channel } : {}),
+      clientIp: clientIp(ctx),
+      log: ctx.state.log,
+    });
   });
 
   router.post('/:id/cancel', async (ctx) => {

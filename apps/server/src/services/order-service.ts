@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CreateOrderResponse, Order, PayOrderResponse } from '@fen/contracts';
-import { formatWxTime, nonceStr } from '@fen/wxpay';
+import type { CreateOrderResponse, Order, PayChannel, PayOrderResponse } from '@fen/contracts';
 import type { Clock } from '../clock.js';
 import { appError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -14,6 +13,7 @@ import type { OrderSync } from './order-sync.js';
 import { toApiOrder } from './order-view.js';
 import { newOutTradeNo } from './out-trade-no.js';
 import type { WithOrderLock } from './order-locks.js';
+import { checkChannelUser, unifiedOrderParamsFor } from './pay-channels.js';
 import type { PaymentState } from './payment-state.js';
 
 /** WeChat keeps a prepay_id for 2 h; stop reusing it a little before that. */
@@ -22,6 +22,8 @@ const BODY_MAX_CHARS = 127;
 
 export interface CreateOrderInput {
   items: Array<{ productId: string; quantity: number }>;
+  /** Default `miniprogram`. */
+  channel?: PayChannel;
 }
 
 export interface OrderRequestMeta {
@@ -43,6 +45,8 @@ export interface OrderServiceDeps {
   withOrderLock: WithOrderLock;
   notifyUrl: string;
   orderTtlMinutes: number;
+  /** The site H5 pay names in scene_info. */
+  site: { url: string; name: string };
 }
 
 /** Merges repeated products so the same cart always prices (and compares) the same way. */
@@ -75,7 +79,7 @@ export function createOrderService(deps: OrderServiceDeps) {
   async function requestPrepay(order: OrderRecord, log: Logger): Promise<OrderRecord> {
     let reply: Record<string, string>;
     try {
-      reply = await wechat.unifiedOrder(order.unifiedOrderParams);
+      reply = await wechat.unifiedOrder(order.unifiedOrderParams, order.appId);
     } catch (err) {
       const detail = describeWeChatFailure(err);
       log.warn({ outTradeNo: order.outTradeNo, detail }, 'unifiedorder failed');
@@ -101,11 +105,16 @@ export function createOrderService(deps: OrderServiceDeps) {
     const prepayExpiresAt = new Date(
       Math.min(now.getTime() + PREPAY_REUSE_MS, order.expiresAt.getTime()),
     );
-    const updated = await orders.setPrepay(order._id, prepayId, prepayExpiresAt, {
-      at: now,
-      kind: 'ATTEMPT',
-      detail: `unifiedorder → ${prepayId}`,
-    });
+    const updated = await orders.setPrepay(
+      order._id,
+      {
+        prepayId,
+        prepayExpiresAt,
+        ...(reply.code_url ? { codeUrl: reply.code_url } : {}),
+        ...(reply.mweb_url ? { mwebUrl: reply.mweb_url } : {}),
+      },
+      { at: now, kind: 'ATTEMPT', detail: `unifiedorder (${order.channel}) → ${prepayId}` },
+    );
     if (!updated) throw appError('ORDER_NOT_PAYABLE', 'the order is no longer pending');
     return updated;
   }
@@ -124,20 +133,102 @@ export function createOrderService(deps: OrderServiceDeps) {
       order.prepayExpiresAt !== undefined &&
       order.prepayExpiresAt.getTime() > now.getTime();
     const current = reusable ? order : await requestPrepay(order, log);
+    const payment = await wechat.paymentData(current.channel, {
+      prepayId: current.prepayId ?? '',
+      ...(current.codeUrl ? { codeUrl: current.codeUrl } : {}),
+      ...(current.mwebUrl ? { mwebUrl: current.mwebUrl } : {}),
+    });
     return {
       order: toApiOrder(current),
-      payParams: wechat.payParams(current.prepayId ?? ''),
+      payment,
+      ...(payment.channel === 'miniprogram' ? { payParams: payment.payParams } : {}),
     };
+  }
+
+  /** The appid a channel pays with; refused when that channel is not configured here. */
+  function appIdFor(channel: PayChannel): string {
+    const appId = wechat.appIdFor(channel);
+    if (!appId) throw appError('CHANNEL_UNAVAILABLE', `the ${channel} channel is not configured`);
+    return appId;
+  }
+
+  /**
+   * Moves a PENDING order to another channel: its open attempt is closed at WeChat first, then
+   * a new out_trade_no carries the new channel's parameters — re-entering the old number with
+   * other parameters is exactly WeChat's "201 商户订单号重复" (pitfall 14). If WeChat says the
+   * old attempt was paid meanwhile, the order is paid and there is nothing to switch.
+   */
+  async function switchChannel(
+    order: OrderRecord,
+    channel: PayChannel,
+    clientIp: string,
+    log: Logger,
+  ): Promise<OrderRecord> {
+    const user = await users.findById(order.userId.toHexString());
+    if (!user) throw appError('UNAUTHORIZED', 'the session user no longer exists');
+    checkChannelUser(channel, user);
+    const appId = appIdFor(channel);
+    if (order.prepayId !== undefined) {
+      try {
+        await wechat.closeOrder(order.outTradeNo, order.appId);
+      } catch (err) {
+        const code = wechatErrCode(err);
+        if (code === 'ORDERPAID') {
+          await sync.sync(order, log);
+          throw appError('ORDER_NOT_PAYABLE', 'the order is already paid');
+        }
+        // ORDERCLOSED: an earlier switch closed it and stopped short; ORDERNOTEXIST: never placed.
+        if (code !== 'ORDERCLOSED' && code !== 'ORDERNOTEXIST') {
+          throw weChatCallFailed('close the previous payment attempt', err);
+        }
+      }
+    }
+    const now = clock.now();
+    const outTradeNo = newOutTradeNo(now);
+    const switched = await orders.switchAttempt(
+      order._id,
+      order.outTradeNo,
+      {
+        channel,
+        appId,
+        outTradeNo,
+        unifiedOrderParams: unifiedOrderParamsFor({
+          channel,
+          outTradeNo,
+          user,
+          items: order.items,
+          totalFen: order.totalFen,
+          description: order.description,
+          clientIp,
+          notifyUrl: deps.notifyUrl,
+          createdAt: now,
+          expiresAt: order.expiresAt,
+          site: deps.site,
+        }),
+      },
+      {
+        at: now,
+        kind: 'CHANNEL',
+        detail: `${order.channel} → ${channel}: ${order.outTradeNo} closed, now ${outTradeNo}`,
+      },
+    );
+    if (!switched) throw appError('ORDER_NOT_PAYABLE', 'the order is no longer pending');
+    log.info({ from: order.outTradeNo, outTradeNo, channel }, 'order switched channel');
+    return switched;
   }
 
   /** A repeated request with the same Idempotency-Key: the same cart gets the same order. */
   async function replay(
     existing: OrderRecord,
     wanted: Array<[string, number]>,
+    channel: PayChannel,
     log: Logger,
   ): Promise<CreateOrderResponse> {
     const had = normalizeItems(existing.items);
-    if (JSON.stringify(had) !== JSON.stringify(wanted)) {
+    if (
+      JSON.stringify(had) !== JSON.stringify(wanted) ||
+      (existing.channel ?? 'miniprogram') !== channel
+    ) {
       throw appError('CONFLICT', 'this Idempotency-Key was already used for a different order');
     }
     log.info({ outTradeNo: existing.outTradeNo }, 'idempotent replay of create order');
@@ -171,10 +262,13 @@ export function createOrderService(deps: OrderServiceDeps) {
       const idempotencyKey = `${userId}:${meta.idempotencyKey ?? `auto-${randomUUID()}`}`;
       if (meta.idempotencyKey) {
         const existing = await orders.findByIdempotencyKey(idempotencyKey);
-        if (existing) return replay(existing, wanted, log);
+        if (existing) return replay(existing, wanted, input.channel ?? 'miniprogram', log);
       }
       const user = await users.findById(userId);
       if (!user) throw appError('UNAUTHORIZED', 'the session user no longer exists');
+      const channel = input.channel ?? 'miniprogram';
+      checkChannelUser(channel, user);
+      const appId = appIdFor(channel);
       const items = await priceItems(wanted);
       const totalFen = items.reduce((sum, item) => sum + item.subtotalFen, 0);
       if (!Number.isSafeInteger(totalFen) || totalFen <= 0 || totalFen > 100_000_000) {
@@ -198,19 +292,22 @@ export function createOrderService(deps: OrderServiceDeps) {
           description,
           createdAt: now,
           expiresAt,
-          unifiedOrderParams: {
-            // Kept with the rest: a re-entry must be byte-for-byte the same request (pitfall 14).
-            nonce_str: nonceStr(),
-            body: description,
-            out_trade_no: outTradeNo,
-            total_fee: String(totalFen),
-            spbill_create_ip: meta.clientIp,
-            notify_url: deps.notifyUrl,
-            trade_type: 'JSAPI',
-            openid: user.openid,
-            time_start: formatWxTime(now),
-            time_expire: formatWxTime(expiresAt),
-          },
+          channel,
+          appId,
+          // Kept with the rest: a re-entry must be byte-for-byte the same request (pitfall 14).
+          unifiedOrderParams: unifiedOrderParamsFor({
+            channel,
+            outTradeNo,
+            user,
+            items,
+            totalFen,
+            description,
+            clientIp: meta.clientIp,
+            notifyUrl: deps.notifyUrl,
+            createdAt: now,
+            expiresAt,
+            site: deps.site,
+          }),
           timeline: [
             {
               at: now,
@@ -220,21 +317,36 @@ export function createOrderService(deps: OrderServiceDeps) {
           ],
         });
         if (inserted) {
-          log.info({ outTradeNo, totalFen }, 'order created');
+          log.info({ outTradeNo, totalFen, channel }, 'order created');
           return locked(inserted, (fresh) => payParamsFor(fresh, log));
         }
         // A concurrent request with the same Idempotency-Key won the insert.
         const winner = await orders.findByIdempotencyKey(idempotencyKey);
-        if (winner) return replay(winner, wanted, log);
+        if (winner) return replay(winner, wanted, input.channel ?? 'miniprogram', log);
         // Otherwise an out_trade_no collision (vanishingly rare): draw another.
       }
       throw appError('CONFLICT', 'could not allocate an order number; try again');
     },
 
-    async pay(userId: string, orderId: string, log: Logger): Promise<PayOrderResponse> {
+    /** Pay parameters again; with another `channel`, the order moves to it first. */
+    async pay(
+      userId: string,
+      orderId: string,
+      options: { channel?: PayChannel; clientIp: string; log: Logger },
+    ): Promise<PayOrderResponse> {
+      const { channel, clientIp, log } = options;
       const order = await orders.findForUser(orderId, userId);
       if (!order) throw appError('NOT_FOUND', 'no such order');
-      return locked(order, (fresh) => payParamsFor(fresh, log));
+      return locked(order, async (fresh) => {
+        const switching = channel !== undefined && channel !== fresh.channel;
+        if (switching && fresh.status === 'PENDING') {
+          if (fresh.expiresAt.getTime() <= clock.now().getTime()) {
+            throw appError('ORDER_NOT_PAYABLE', 'the order has expired');
+          }
+          return payParamsFor(await switchChannel(fresh, channel, clientIp, log), log);
+        }
+        return payParamsFor(fresh, log);
+      });
     },
 
     async list(userId: string): Promise<Order[]> {

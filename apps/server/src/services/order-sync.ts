@@ -28,7 +28,7 @@ export function createOrderSync(deps: {
     if (order.status !== 'PENDING') return { order, tradeState: order.status };
     let reply: Record<string, string>;
     try {
-      reply = await wechat.orderQuery(order.outTradeNo);
+      reply = await wechat.orderQuery(order.outTradeNo, order.appId);
     } catch (err) {
       const detail = describeWeChatFailure(err);
       await orders.note(
@@ -74,7 +74,7 @@ export function createOrderSync(deps: {
     const order = await payments.repair(given);
     if (order.status !== 'PENDING') return order;
     try {
-      await wechat.closeOrder(order.outTradeNo);
+      await wechat.closeOrder(order.outTradeNo, order.appId);
     } catch (err) {
       const code = wechatErrCode(err);
       const detail = describeWeChatFailure(err);

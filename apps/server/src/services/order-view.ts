@@ -23,6 +23,7 @@ export function toApiOrder(doc: OrderRecord, timeline?: OrderTimelineEntry[]): O
     ...(doc.paidAt ? { paidAt: doc.paidAt.toISOString() } : {}),
     ...(doc.closedAt ? { closedAt: doc.closedAt.toISOString() } : {}),
     ...(doc.transactionId ? { transactionId: doc.transactionId } : {}),
+    channel: doc.channel ?? 'miniprogram',
     ...(timeline ? { timeline } : {}),
   };
 }

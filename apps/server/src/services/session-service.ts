@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { CreateSessionResponse } from '@fen/contracts';
 import { isWxPayError } from '@fen/wxpay';
 import type { Clock } from '../clock.js';
 import { appError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { UserDoc } from '../stores/user-model.js';
 import type { UserStore } from '../stores/user-store.js';
 import type { WeChatGateway } from '../wechat/gateway.js';
 import { weChatCallFailed } from '../wechat/failure.js';
@@ -20,36 +22,71 @@ export interface SessionServiceDeps {
   ttlSeconds: number;
 }
 
-/** Logins (wx.login code → our own signed session token) and token checks. */
+/** Logins (a wx.login code, an OAuth code, or none for a guest) → our own signed session token. */
 export function createSessionService(deps: SessionServiceDeps) {
-  return {
-    async login(code: string, log: Logger): Promise<CreateSessionResponse> {
-      let identity: { openid: string; unionid?: string };
-      try {
-        identity = await deps.wechat.code2Session(code);
-      } catch (err) {
-        if (isWxPayError(err) && err.errcode !== undefined && BAD_CODE_ERRCODES.has(err.errcode)) {
-          log.info({ errcode: err.errcode, errmsg: err.errmsg }, 'login code refused by WeChat');
-          throw appError(
-            'LOGIN_CODE_INVALID',
-            'the login code is invalid, expired or already used',
-          );
-        }
-        log.warn({ err }, 'code2Session failed');
-        throw weChatCallFailed('check the login code', err);
+  function sessionFor(user: UserDoc, now: Date): CreateSessionResponse {
+    const exp = Math.floor(now.getTime() / 1000) + deps.ttlSeconds;
+    return {
+      token: issueSessionToken({ userId: user._id.toHexString(), exp }, deps.secret),
+      expiresAt: new Date(exp * 1000).toISOString(),
+      user: {
+        id: user._id.toHexString(),
+        openid: user.openid,
+        createdAt: user.createdAt.toISOString(),
+      },
+    };
+  }
+
+  /** Exchanges a one-time WeChat code for an identity; a refused code is the caller's error. */
+  async function redeem(
+    exchange: () => Promise<{ openid: string; unionid?: string }>,
+    what: string,
+    log: Logger,
+  ): Promise<{ openid: string; unionid?: string }> {
+    try {
+      return await exchange();
+    } catch (err) {
+      if (isWxPayError(err) && err.errcode !== undefined && BAD_CODE_ERRCODES.has(err.errcode)) {
+        log.info({ errcode: err.errcode, errmsg: err.errmsg }, `${what} refused by WeChat`);
+        throw appError('LOGIN_CODE_INVALID', `the ${what} is invalid, expired or already used`);
       }
+      log.warn({ err }, `${what} exchange failed`);
+      throw weChatCallFailed(`check the ${what}`, err);
+    }
+  }
+
+  return {
+    /** The mini-program's wx.login code (code2Session). */
+    async login(code: string, log: Logger): Promise<CreateSessionResponse> {
+      const identity = await redeem(() => deps.wechat.code2Session(code), 'login code', log);
       const now = deps.clock.now();
       const user = await deps.users.upsertByOpenid(identity.openid, identity.unionid, now);
-      const exp = Math.floor(now.getTime() / 1000) + deps.ttlSeconds;
-      return {
-        token: issueSessionToken({ userId: user._id.toHexString(), exp }, deps.secret),
-        expiresAt: new Date(exp * 1000).toISOString(),
-        user: {
-          id: user._id.toHexString(),
-          openid: user.openid,
-          createdAt: user.createdAt.toISOString(),
-        },
-      };
+      return sessionFor(user, now);
+    },
+
+    /** The official account's OAuth code (snsapi_base): its openid pays JSAPI orders. */
+    async loginOfficialAccount(code: string, log: Logger): Promise<CreateSessionResponse> {
+      const identity = await redeem(() => deps.wechat.oauthOpenid(code), 'OAuth code', log);
+      const now = deps.clock.now();
+      const user = await deps.users.upsertByOpenid(
+        identity.openid,
+        identity.unionid,
+        now,
+        'official_account',
+      );
+      return sessionFor(user, now);
+    },
+
+    /** A shopper with no WeChat identity: Native QR and H5 pay need none. */
+    async guest(): Promise<CreateSessionResponse> {
+      const now = deps.clock.now();
+      const user = await deps.users.upsertByOpenid(
+        `guest_${randomUUID()}`,
+        undefined,
+        now,
+        'guest',
+      );
+      return sessionFor(user, now);
     },
 
     verify(token: string): SessionClaims | undefined {

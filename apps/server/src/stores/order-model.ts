@@ -1,7 +1,7 @@
 import { Schema } from 'mongoose';
 import type { Types } from 'mongoose';
-import { ORDER_STATUSES } from '@fen/contracts';
-import type { OrderStatus } from '@fen/contracts';
+import { ORDER_STATUSES, PAY_CHANNELS } from '@fen/contracts';
+import type { OrderStatus, PayChannel } from '@fen/contracts';
 import { DURABLE } from './write-concern.js';
 
 export interface OrderItemDoc {
@@ -36,10 +36,21 @@ export interface OrderDoc {
   description: string;
   createdAt: Date;
   expiresAt: Date;
-  /** The exact unifiedorder business fields sent, reused verbatim on every re-entry. */
+  /** How the order is being paid, and the appid that channel places orders with. */
+  channel: PayChannel;
+  appId: string;
+  /**
+   * The exact unifiedorder business fields of the current attempt (this channel, this
+   * out_trade_no), reused verbatim on every re-entry.
+   */
   unifiedOrderParams: Record<string, string>;
+  /** Earlier attempts' out_trade_no, each closed at WeChat before a channel switch. */
+  formerOutTradeNos: string[];
   prepayId?: string;
   prepayExpiresAt?: Date;
+  /** Native: the QR code's URL; H5: the cashier URL. From the same unifiedorder reply. */
+  codeUrl?: string;
+  mwebUrl?: string;
   paidAt?: Date;
   transactionId?: string;
   /** Dedupe key of the notification (or query) that moved the order to PAID. */
@@ -87,9 +98,14 @@ export const orderSchema = new Schema<OrderDoc>(
     description: { type: String, required: true },
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
+    channel: { type: String, required: true, enum: PAY_CHANNELS, default: 'miniprogram' },
+    appId: { type: String, required: true },
     unifiedOrderParams: { type: Schema.Types.Mixed, required: true },
+    formerOutTradeNos: { type: [String], default: [] },
     prepayId: { type: String },
     prepayExpiresAt: { type: Date },
+    codeUrl: { type: String },
+    mwebUrl: { type: String },
     paidAt: { type: Date },
     transactionId: { type: String },
     paidBy: { type: String },

@@ -14,7 +14,11 @@ export type NewOrder = Omit<
   | 'refundsSettled'
   | 'refundsReleased'
   | 'timeline'
+  | 'formerOutTradeNos'
 > & { _id?: Types.ObjectId; timeline: TimelineEntryDoc[] };
+
+/** A new payment attempt: another channel, so another out_trade_no and its own parameters. */
+export type NewAttempt = Pick<OrderDoc, 'channel' | 'appId' | 'outTradeNo' | 'unifiedOrderParams'>;
 
 /** Keep the timeline bounded however many attempts and queries an order sees. */
 const TIMELINE_MAX = 200;
@@ -101,16 +105,37 @@ export function createOrderStore(Order: Models['Order']) {
       ).lean<OrderRecord>();
     },
 
-    /** Records a new prepay_id (only while the order is still PENDING). */
+    /** Records a new prepay_id, with Native's code_url / H5's mweb_url (only while PENDING). */
     setPrepay(
       id: Types.ObjectId,
-      prepayId: string,
-      prepayExpiresAt: Date,
+      prepay: Pick<OrderDoc, 'prepayId' | 'prepayExpiresAt' | 'codeUrl' | 'mwebUrl'>,
       entry: TimelineEntryDoc,
     ): Promise<OrderRecord | null> {
       return Order.findOneAndUpdate(
         { _id: id, status: 'PENDING' },
-        { $set: { prepayId, prepayExpiresAt }, $push: pushTimeline(entry) },
+        { $set: prepay, $push: pushTimeline(entry) },
+        AFTER,
+      ).lean<OrderRecord>();
+    },
+
+    /**
+     * Starts a new attempt on a PENDING order whose current one (`fromOutTradeNo`) was closed at
+     * WeChat: the old number goes to `formerOutTradeNos`, the prepay is forgotten. `null` when the
+     * order is no longer PENDING or another switch won.
+     */
+    switchAttempt(
+      id: Types.ObjectId,
+      fromOutTradeNo: string,
+      attempt: NewAttempt,
+      entry: TimelineEntryDoc,
+    ): Promise<OrderRecord | null> {
+      return Order.findOneAndUpdate(
+        { _id: id, status: 'PENDING', outTradeNo: fromOutTradeNo },
+        {
+          $set: attempt,
+          $unset: { prepayId: 1, prepayExpiresAt: 1, codeUrl: 1, mwebUrl: 1 },
+          $push: { formerOutTradeNos: fromOutTradeNo, ...pushTimeline(entry) },
+        },
         AFTER,
       ).lean<OrderRecord>();
     },

@@ -1,17 +1,22 @@
 import type { Models } from './database.js';
 import { toObjectId } from './ids.js';
 import { upsertWithRetry } from './upsert.js';
-import type { UserDoc } from './user-model.js';
+import type { UserDoc, UserKind } from './user-model.js';
 
 export function createUserStore(User: Models['User']) {
   return {
     /** Finds or creates the user for an openid, recording this login. */
-    upsertByOpenid(openid: string, unionid: string | undefined, now: Date): Promise<UserDoc> {
+    upsertByOpenid(
+      openid: string,
+      unionid: string | undefined,
+      now: Date,
+      kind: UserKind = 'miniprogram',
+    ): Promise<UserDoc> {
       return upsertWithRetry(async () => {
         const user = await User.findOneAndUpdate(
           { openid },
           {
-            $setOnInsert: { openid, createdAt: now },
+            $setOnInsert: { openid, kind, createdAt: now },
             $set: { lastLoginAt: now, ...(unionid ? { unionid } : {}) },
           },
           { upsert: true, returnDocument: 'after' },

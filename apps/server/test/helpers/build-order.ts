@@ -25,6 +25,8 @@ export function buildOrder(overrides: Partial<NewOrder> = {}): NewOrder {
     description: 'Fen-Jasmine tea',
     createdAt: now,
     expiresAt: new Date(now.getTime() + 30 * 60_000),
+    channel: 'miniprogram',
+    appId: 'wxfe00000000000001',
     unifiedOrderParams: { out_trade_no: outTradeNo, total_fee: '100' },
     timeline: [],
     ...overrides,
