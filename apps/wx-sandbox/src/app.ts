@@ -4,6 +4,7 @@ import type { SandboxCore } from './core.js';
 import { controlRouter } from './routes/control.js';
 import { PAGE_HTML } from './routes/page-html.js';
 import { payApiRouter } from './routes/pay-api.js';
+import { payV3Routers } from './routes/pay-v3.js';
 import { webChannelsRouter } from './routes/web-channels.js';
 import { wechatApiRouter } from './routes/wechat-api.js';
 import { sandboxCors } from './web/cors.js';
@@ -53,6 +54,7 @@ export function createApp(core: SandboxCore): Koa {
     controlRouter(core),
     wechatApiRouter(core),
     payApiRouter(core),
+    ...payV3Routers(core),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { DEMO_CERTS_DIR } from './certs.js';
 import type { Clock } from './clock.js';
+import { merchantV3Problems } from './v3/merchant-credentials.js';
 
 /** A merchant the sandbox plays WeChat Pay for. */
 export interface SandboxMerchant {
@@ -10,6 +13,19 @@ export interface SandboxMerchant {
   appIds: string[];
   /** Where refund notifications go when a refund request has no notify_url (WeChat's platform setting). */
   refundNotifyUrl?: string;
+  /**
+   * Pay APIv3: the 32-byte APIv3 key (encrypts notification resources and the platform
+   * certificates of `/v3/certificates`). With `merchantSerialNo` and `merchantPublicKey`, or none
+   * of the three (then the merchant's v3 requests get 403 NO_AUTH).
+   */
+  apiV3Key?: string;
+  /** Pay APIv3: the serial of the merchant API certificate (the `serial_no` of `Authorization`), hex. */
+  merchantSerialNo?: string;
+  /**
+   * Pay APIv3: the merchant's public key or API certificate (PEM), to verify `Authorization`.
+   * Default: the demo certificate (`certs/apiclient_cert.pem`) when `merchantSerialNo` is its serial.
+   */
+  merchantPublicKey?: string | Buffer;
 }
 
 /** A mini-program, official account or mobile app the sandbox plays WeChat's login APIs for. */
@@ -100,6 +116,10 @@ export const DEMO_MOBILE_APP: SandboxApp = Object.freeze({
 export const DEMO_MERCHANT = Object.freeze({
   mchId: '1900000109',
   key: 'fensandboxapikey0123456789abcdef',
+  /** The demo APIv3 key (32 bytes; public, protects nothing). */
+  apiV3Key: 'fensandboxapiv3key0123456789abcd',
+  /** Serial of `certs/apiclient_cert.pem`, the demo merchant certificate. */
+  merchantSerialNo: '02EAECE76B2FD4218AB868782C643982CDC3DC8A',
   appIds: Object.freeze([
     DEMO_APP.appId,
     DEMO_OA_APP.appId,
@@ -136,6 +156,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
       key: m.key,
       appIds: [...m.appIds],
       ...(m.refundNotifyUrl ? { refundNotifyUrl: m.refundNotifyUrl } : {}),
+      ...withV3Defaults(m),
     })),
     apps: (options.apps ?? [DEMO_APP, DEMO_OA_APP, DEMO_MOBILE_APP]).map((a) => ({ ...a })),
     notifyTimeoutMs: options.notifyTimeoutMs ?? 5000,
@@ -180,7 +201,28 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
       if (!/^wx[0-9a-zA-Z]{16}$/.test(appId))
         problems.push(`merchant ${m.mchId}: appid ${appId} is malformed`);
     }
+    problems.push(...merchantV3Problems(m));
   }
   if (problems.length > 0) throw new Error(`invalid sandbox options: ${problems.join('; ')}`);
   return resolved;
+}
+
+/**
+ * A merchant's APIv3 settings as given, plus the demo certificate as its public key when its
+ * serial is the demo certificate's (so `{...DEMO_MERCHANT, …}` keeps APIv3 working).
+ */
+function withV3Defaults(
+  m: SandboxMerchant,
+): Pick<SandboxMerchant, 'apiV3Key' | 'merchantSerialNo' | 'merchantPublicKey'> {
+  const out: Pick<SandboxMerchant, 'apiV3Key' | 'merchantSerialNo' | 'merchantPublicKey'> = {};
+  if (m.apiV3Key !== undefined) out.apiV3Key = m.apiV3Key;
+  if (m.merchantSerialNo !== undefined) out.merchantSerialNo = m.merchantSerialNo;
+  if (m.merchantPublicKey !== undefined) out.merchantPublicKey = m.merchantPublicKey;
+  else if (
+    typeof m.merchantSerialNo === 'string' &&
+    m.merchantSerialNo.toUpperCase() === DEMO_MERCHANT.merchantSerialNo
+  ) {
+    out.merchantPublicKey = readFileSync(new URL('apiclient_cert.pem', DEMO_CERTS_DIR), 'utf8');
+  }
+  return out;
 }

@@ -53,6 +53,12 @@ export interface NotificationJob extends NotificationSubject {
   notifyUrl: string;
   /** Builds the body for one POST: a fresh nonce_str and sign each time, as WeChat re-sends. */
   body: () => string;
+  /** Default `text/xml; charset=utf-8` (APIv2); APIv3 posts JSON. */
+  contentType?: string;
+  /** Extra headers for one POST of `body` (APIv3: the `Wechatpay-*` signature, fresh each time). */
+  headers?: (body: string) => Record<string, string>;
+  /** Whether a reply acknowledges; default {@link isAcknowledged} (APIv2's rule). */
+  acknowledged?: (status: number, body: string) => boolean;
 }
 
 interface NotifierDeps {
@@ -187,10 +193,15 @@ export class Notifier {
     const { signal, done } = this.deps.timers.track();
     const attempt: DeliveryAttempt = { attempt: n, copy, ...started, ...scheduled, result: 'FAIL' };
     try {
-      const reply = await postXml(job.notifyUrl, job.body(), this.deps.timeoutMs, signal);
+      const body = job.body();
+      const reply = await postXml(job.notifyUrl, body, this.deps.timeoutMs, signal, {
+        ...(job.contentType ? { contentType: job.contentType } : {}),
+        ...(job.headers ? { headers: job.headers(body) } : {}),
+      });
       attempt.http_status = reply.status;
       attempt.reply = reply.body.slice(0, 2000);
-      attempt.result = isAcknowledged(reply.status, reply.body) ? 'SUCCESS' : 'FAIL';
+      const acknowledged = job.acknowledged ?? isAcknowledged;
+      attempt.result = acknowledged(reply.status, reply.body) ? 'SUCCESS' : 'FAIL';
     } catch (err) {
       attempt.result = err instanceof DeliveryError ? err.kind : 'CONNECTION_ERROR';
       attempt.error = err instanceof Error ? err.message : String(err);

@@ -21,13 +21,15 @@ const MAX_REPLY_BYTES = 64 * 1024;
 /**
  * POSTs an XML notification the way WeChat's notifier does: one fresh connection, `text/xml`, a
  * fixed timeout for the whole exchange. Resolves with any HTTP reply (the caller judges it);
- * rejects with {@link DeliveryError} on a timeout or a connection failure.
+ * rejects with {@link DeliveryError} on a timeout or a connection failure. APIv3 notifications
+ * go the same way with `options` (JSON content type, the signature headers).
  */
 export function postXml(
   url: string,
   xml: string,
   timeoutMs: number,
   signal: AbortSignal,
+  options: { contentType?: string; headers?: Record<string, string> } = {},
 ): Promise<PostResult> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
@@ -51,7 +53,8 @@ export function postXml(
         method: 'POST',
         agent: false,
         headers: {
-          'content-type': 'text/xml; charset=utf-8',
+          ...options.headers,
+          'content-type': options.contentType ?? 'text/xml; charset=utf-8',
           'content-length': payload.length,
           'user-agent': 'Mozilla/4.0 (Fen WeChat sandbox notifier)',
           connection: 'close',

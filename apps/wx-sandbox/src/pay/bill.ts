@@ -76,7 +76,10 @@ export function downloadBill(request: PayRequest, core: SandboxCore): PayOutcome
     ms !== undefined && ms >= dayStart && ms < dayStart + 24 * 3600_000;
   const orders = core.orders
     .all()
-    .filter((o) => o.mchId === request.merchant.mchId && o.appId === request.appId);
+    // An empty appId (APIv3's tradebill, per mchid) takes every appid of the merchant.
+    .filter(
+      (o) => o.mchId === request.merchant.mchId && (!request.appId || o.appId === request.appId),
+    );
   const payments =
     billType === 'ALL' || billType === 'SUCCESS' ? orders.filter((o) => inDay(o.paidAt)) : [];
   const refunds =

@@ -3,6 +3,7 @@ import type { SandboxCore } from '../core.js';
 import { newTransactionId } from '../ids.js';
 import { PREPAY_TTL_MS } from '../state/orders.js';
 import type { Order, PayAttempt } from '../state/orders.js';
+import { sendV3PaymentNotification } from '../v3/notifications.js';
 import { paidFields } from './order-query.js';
 
 export type PayerOutcome = PayAttempt['outcome'];
@@ -97,6 +98,7 @@ export function paymentNotificationXml(core: SandboxCore, order: Order): string 
 }
 
 function sendPaymentNotification(core: SandboxCore, order: Order): void {
+  if (order.api === 'v3') return sendV3PaymentNotification(core, order);
   core.notifier.send({
     kind: 'payment',
     mchId: order.mchId,

@@ -52,6 +52,8 @@ export interface Order {
   payerOpenId?: string;
   payAttempts: PayAttempt[];
   refunds: Refund[];
+  /** Placed through Pay APIv3: its payment notification is v3 JSON (absent: APIv2). */
+  api?: 'v3';
 }
 
 /** prepay_id is valid 2 hours; a re-entry after that gets a new one [D-uo-wxa]. */
