@@ -1,3 +1,4 @@
+import { fromXml, signV2, toXml } from '@fen/wxpay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   isSuccessReply,
@@ -5,7 +6,7 @@ import {
   signedPaymentNotification,
 } from './helpers/notifications.js';
 import { control } from './helpers/sandbox-control.js';
-import { call, startFenServer, startSandbox } from './helpers/stack.js';
+import { DEMO, call, startFenServer, startSandbox } from './helpers/stack.js';
 import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
 
 // Payment notifications, exactly once: duplicates, forgeries, wrong amounts, unknown orders.
@@ -105,6 +106,26 @@ describe('payment notifications', () => {
       token: 'e2e-admin-token-0123456789',
     });
     expect(admin.body.order.anomalies).toHaveLength(1);
+  });
+
+  it('when the amount is right but transaction_id is missing, then never PAID: a MISSING_TRANSACTION_ID anomaly', async () => {
+    const order = await newOrder();
+    const withoutId = signedPaymentNotification(order, { transaction_id: '' });
+    // The field left out entirely, signed as such, as well as present and empty.
+    const { transaction_id: _empty, sign: _sign, ...fields } = fromXml(withoutId);
+    const absent = toXml({ ...fields, sign: signV2(fields, DEMO.key) });
+    for (const xml of [withoutId, absent, withoutId]) {
+      const reply = await postNotification(notifyUrl(), xml);
+      expect(isSuccessReply(reply.text)).toBe(false);
+    }
+    expect((await stored(order.id))?.status).toBe('PENDING');
+    const anomalies = await models().Anomaly.find({ outTradeNo: order.outTradeNo }).lean();
+    expect(anomalies.map((a) => a.kind)).toEqual(['MISSING_TRANSACTION_ID']);
+    expect(anomalies[0]?.detail).toContain('without a transaction_id');
+    const admin = await call(`${server.url}/admin/orders/${order.id}`, { token: DEMO.adminToken });
+    expect(admin.body.order.anomalies.map((a: { kind: string }) => a.kind)).toEqual([
+      'MISSING_TRANSACTION_ID',
+    ]);
   });
 
   it('when a genuine notification names an unknown order, then FAIL and an anomaly is kept', async () => {

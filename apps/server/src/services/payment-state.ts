@@ -2,6 +2,7 @@ import type { OrderStatus } from '@fen/contracts';
 import { parseWxTime } from '@fen/wxpay';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import type { AnomalyKind } from '../stores/anomaly-model.js';
 import type { AnomalyStore } from '../stores/anomaly-store.js';
 import type { ClaimStore } from '../stores/claim-store.js';
 import type { OrderRecord, OrderStore } from '../stores/order-store.js';
@@ -41,6 +42,31 @@ function paidTime(timeEnd: string | undefined, fallback: Date): Date {
   } catch {
     return fallback;
   }
+}
+
+/** Why a report of payment cannot mark the order paid, as the anomaly a human gets; or none. */
+function refusalOf(
+  order: OrderRecord,
+  report: PaidReport,
+): { kind: AnomalyKind; detail: string; message: string } | undefined {
+  const transactionId = report.transaction_id ?? '';
+  if (report.total_fee !== String(order.totalFen)) {
+    return {
+      kind: 'AMOUNT_MISMATCH',
+      detail: `WeChat reports total_fee=${report.total_fee ?? '(none)'} transaction_id=${transactionId || '(none)'}; the order is ${order.totalFen} fen`,
+      message: 'payment amount mismatch: recorded as an anomaly, order not marked paid',
+    };
+  }
+  if (transactionId === '') {
+    // The amount is right, but a payment without WeChat's transaction id cannot be matched to
+    // the bill or refunded by it: a different problem from a wrong amount, so its own kind.
+    return {
+      kind: 'MISSING_TRANSACTION_ID',
+      detail: `WeChat reports ${order.totalFen} fen paid without a transaction_id`,
+      message: 'payment without transaction_id: recorded as an anomaly, order not marked paid',
+    };
+  }
+  return undefined;
 }
 
 const exitKey = (order: OrderRecord) => `order-exit:${order._id.toHexString()}`;
@@ -94,7 +120,8 @@ export function createPaymentState(deps: PaymentStateDeps) {
 
   return {
     /**
-     * PENDING → PAID, after checking WeChat's amount against ours (pitfall 7). `source` is the
+     * PENDING → PAID, after checking WeChat's amount against ours (pitfall 7) and that it names
+     * the transaction (an anomaly of its own kind otherwise). `source` is the
      * dedupe key of the event (or query) reporting it. APPLIED means this source decided it.
      */
     async markPaid(
@@ -105,14 +132,15 @@ export function createPaymentState(deps: PaymentStateDeps) {
     ): Promise<{ outcome: ApplyOutcome; order: OrderRecord }> {
       const now = clock.now();
       const transactionId = report.transaction_id ?? '';
-      if (report.total_fee !== String(order.totalFen) || transactionId === '') {
+      const refusal = refusalOf(order, report);
+      if (refusal) {
         await anomalies.record(
           {
-            dedupeKey: `AMOUNT_MISMATCH:${source}`,
-            kind: 'AMOUNT_MISMATCH',
+            dedupeKey: `${refusal.kind}:${source}`,
+            kind: refusal.kind,
             outTradeNo: order.outTradeNo,
             orderId: order._id,
-            detail: `WeChat reports total_fee=${report.total_fee ?? '(none)'} transaction_id=${transactionId || '(none)'}; the order is ${order.totalFen} fen`,
+            detail: refusal.detail,
             data: { ...report, source } as Record<string, string>,
           },
           now,
@@ -120,10 +148,11 @@ export function createPaymentState(deps: PaymentStateDeps) {
         log.error(
           {
             outTradeNo: order.outTradeNo,
+            kind: refusal.kind,
             reported: report.total_fee,
             expected: order.totalFen,
           },
-          'payment amount mismatch: recorded as an anomaly, order not marked paid',
+          refusal.message,
         );
         return { outcome: 'ANOMALY', order };
       }

@@ -3,7 +3,11 @@ import type { Types } from 'mongoose';
 import { DURABLE } from './write-concern.js';
 
 export type AnomalyKind =
-  'AMOUNT_MISMATCH' | 'UNKNOWN_ORDER' | 'UNKNOWN_REFUND' | 'PAID_AFTER_CLOSE';
+  | 'AMOUNT_MISMATCH'
+  | 'MISSING_TRANSACTION_ID'
+  | 'UNKNOWN_ORDER'
+  | 'UNKNOWN_REFUND'
+  | 'PAID_AFTER_CLOSE';
 
 /** Something money-related a human must look at; never applied automatically. */
 export interface AnomalyDoc {
