@@ -178,7 +178,20 @@ describe('admin', () => {
       const res = await call(url, { token: DEMO.adminToken, body });
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
-    const pending = await call(url, { token: DEMO.adminToken, body: { amountFen: 1 } });
+    // Without a key a retry could not be told from a second refund: refused before anything.
+    const keyless = await call(url, { token: DEMO.adminToken, body: { amountFen: 1 } });
+    expect(keyless.status).toBe(400);
+    expect(keyless.body.error.code).toBe('VALIDATION_FAILED');
+    const both = await call(url, {
+      token: DEMO.adminToken,
+      body: { amountFen: 1, outRefundNo: 'RF-app-both' },
+      headers: { 'idempotency-key': 'refund-app-both' },
+    });
+    expect(both.status).toBe(400);
+    const pending = await call(url, {
+      token: DEMO.adminToken,
+      body: { amountFen: 1, outRefundNo: 'RF-app-pending' },
+    });
     expect(pending.status).toBe(409);
     expect(pending.body.error.code).toBe('ORDER_NOT_REFUNDABLE');
     expect(await server.running.runtime.db.models.Refund.countDocuments()).toBe(0);
@@ -187,6 +200,7 @@ describe('admin', () => {
       {
         token: DEMO.adminToken,
         body: { amountFen: 1 },
+        headers: { 'idempotency-key': 'refund-app-missing' },
       },
     );
     expect(missing.status).toBe(404);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newOutRefundNo, newOutTradeNo } from '../src/services/out-trade-no.js';
+import { newOutTradeNo, outRefundNoFor } from '../src/services/out-trade-no.js';
 
 describe('merchant order numbers', () => {
   it('when made, then they fit WeChat rules (≤ 32 chars of [0-9A-Za-z_-|*]) and do not repeat', () => {
@@ -11,6 +11,14 @@ describe('merchant order numbers', () => {
       seen.add(no);
     }
     expect(seen.size).toBe(2000);
-    expect(newOutRefundNo(new Date())).toMatch(/^[0-9A-Za-z_\-|*@]{1,64}$/);
+  });
+
+  it('when a refund is named by an Idempotency-Key, then the same key on the same order is the same number', () => {
+    const order = '65a1b2c3d4e5f60718293a4b';
+    const no = outRefundNoFor(order, 'refund-2025-11-22-0001');
+    expect(no).toMatch(/^[0-9A-Za-z_\-|*@]{1,64}$/);
+    expect(outRefundNoFor(order, 'refund-2025-11-22-0001')).toBe(no);
+    expect(outRefundNoFor(order, 'refund-2025-11-22-0002')).not.toBe(no);
+    expect(outRefundNoFor('65a1b2c3d4e5f60718293a4c', 'refund-2025-11-22-0001')).not.toBe(no);
   });
 });

@@ -1,4 +1,4 @@
-import { signV2, toXml } from '@fen/wxpay';
+import { encryptRefundInfo, signV2, toXml } from '@fen/wxpay';
 import { DEMO } from './stack.js';
 
 /**
@@ -30,6 +30,27 @@ export function signedPaymentNotification(
     ...overrides,
   };
   return toXml({ ...fields, sign: signV2(fields, key) });
+}
+
+/**
+ * A refund notification as WeChat sends it (no sign; `req_info` is the proof): `info` encrypted
+ * with `key` (the demo merchant's unless a test forges one), `envelope` overriding appid, mch_id
+ * or req_info itself.
+ */
+export function refundNotification(
+  info: Record<string, string>,
+  envelope: Record<string, string> = {},
+  key = DEMO.key,
+): string {
+  return toXml({
+    return_code: 'SUCCESS',
+    return_msg: 'OK',
+    appid: DEMO.appId,
+    mch_id: DEMO.mchId,
+    nonce_str: Math.random().toString(36).slice(2, 18),
+    req_info: encryptRefundInfo(info, key),
+    ...envelope,
+  });
 }
 
 /** POSTs raw XML to a notification route; returns the HTTP status and the XML reply. */

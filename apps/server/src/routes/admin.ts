@@ -3,6 +3,7 @@ import { ORDER_STATUSES } from '@fen/contracts';
 import type { AdminOrderListResponse, AdminOrderResponse } from '@fen/contracts';
 import type Koa from 'koa';
 import { z } from 'zod';
+import { appError } from '../errors.js';
 import type { AppState } from '../http/context.js';
 import { readJsonBody } from '../http/request-body.js';
 import { validate } from '../http/validate.js';
@@ -24,6 +25,12 @@ const refundSchema = z.strictObject({
     .regex(/^[0-9A-Za-z_\-|*@]{1,64}$/, 'must be 1–64 characters of 0-9 A-Z a-z _ - | * @')
     .optional(),
 });
+
+/** Same shape as the payer's Idempotency-Key on POST /api/orders. */
+const idempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{8,64}$/, 'must be 8–64 characters of A-Z a-z 0-9 _ . : -')
+  .optional();
 
 /** The operator's API, behind the admin bearer token. */
 export function adminRoutes(
@@ -50,8 +57,25 @@ export function adminRoutes(
 
   router.post('/orders/:id/refunds', async (ctx) => {
     const input = validate(refundSchema, await readJsonBody(ctx.req), 'refund');
+    const idempotencyKey = validate(
+      idempotencyKeySchema,
+      ctx.get('Idempotency-Key') || undefined,
+      'Idempotency-Key header',
+    );
+    // A retried request must name the same refund, or a lost answer becomes a second refund:
+    // the caller names it, by key or by number (not both, so a retry cannot mean two things).
+    if (!idempotencyKey === !input.outRefundNo) {
+      throw appError(
+        'VALIDATION_FAILED',
+        'invalid refund: give exactly one of an Idempotency-Key header or outRefundNo',
+      );
+    }
     ctx.status = 201;
-    ctx.body = await deps.refunds.create(ctx.params.id ?? '', input, ctx.state.log);
+    ctx.body = await deps.refunds.create(
+      ctx.params.id ?? '',
+      { ...input, ...(idempotencyKey ? { idempotencyKey } : {}) },
+      ctx.state.log,
+    );
   });
 
   return router;

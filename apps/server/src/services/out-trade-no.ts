@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -29,7 +29,13 @@ export function newOutTradeNo(now: Date): string {
   return `FEN${stamp(now)}${randomBase62(12)}`;
 }
 
-/** A refund number (`RF…`, 29 characters; WeChat allows 64). */
-export function newOutRefundNo(now: Date): string {
-  return `RF${stamp(now)}${randomBase62(13)}`;
+/**
+ * The refund number an operator's `Idempotency-Key` stands for on one order: `RK` + 40 hex
+ * characters of sha256(order id, key). Derived rather than stored, so a retry of the same request
+ * — even one whose first attempt never got an answer — names the same refund, and WeChat (which
+ * is idempotent by out_refund_no too) cannot pay it twice.
+ */
+export function outRefundNoFor(orderId: string, idempotencyKey: string): string {
+  const digest = createHash('sha256').update(`${orderId}\n${idempotencyKey}`).digest('hex');
+  return `RK${digest.slice(0, 40)}`;
 }

@@ -16,12 +16,18 @@ import {
 import type { WeChatGateway } from '../wechat/gateway.js';
 import type { WithOrderLock } from './order-locks.js';
 import { toApiOrder, toApiRefund } from './order-view.js';
-import { newOutRefundNo } from './out-trade-no.js';
+import { outRefundNoFor } from './out-trade-no.js';
 
+/**
+ * One of `outRefundNo` or `idempotencyKey` is required: a refund without a key the operator can
+ * repeat could not be told from a second refund when a retry follows a lost answer.
+ */
 export interface CreateRefundInput {
   amountFen: number;
   reason?: string;
   outRefundNo?: string;
+  /** The request's `Idempotency-Key`; names the refund through {@link outRefundNoFor}. */
+  idempotencyKey?: string;
 }
 
 /** WeChat's final refund outcomes (refund notify `refund_status`, refundquery `refund_status_$n`). */
@@ -89,12 +95,18 @@ export function createRefundService(deps: RefundServiceDeps) {
       const detail = describeWeChatFailure(err);
       log.warn({ outRefundNo: refund.outRefundNo, detail }, 'refund request failed');
       if (isTransientWeChatFailure(err)) {
-        // Unknown whether WeChat has it: stay PROCESSING; a retry with the same out_refund_no or
-        // the reconciliation job (refundquery) settles it.
+        // Unknown whether WeChat has it: stay PROCESSING with the amount reserved; a retry with
+        // the same out_refund_no or the reconciliation job (refundquery) settles it. The answer
+        // names the refund, so the operator retries it instead of starting a second one.
         await refunds.note(refund.outRefundNo, { lastError: detail });
-      } else {
-        await finish(refund, 'REFUNDCLOSE', { detail }, log);
+        throw appError(
+          'WECHAT_UNAVAILABLE',
+          `WeChat could not take refund ${refund.outRefundNo} right now; it stays PROCESSING ` +
+            'with its amount reserved: retry with the same Idempotency-Key or outRefundNo',
+          { cause: err },
+        );
       }
+      await finish(refund, 'REFUNDCLOSE', { detail }, log);
       throw weChatCallFailed('refund', err);
     }
   }
@@ -188,7 +200,7 @@ export function createRefundService(deps: RefundServiceDeps) {
   return {
     finish,
 
-    /** POST /admin/orders/:id/refunds (idempotent by out_refund_no). */
+    /** POST /admin/orders/:id/refunds (idempotent by out_refund_no, which the caller names). */
     async create(
       orderId: string,
       input: CreateRefundInput,
@@ -214,7 +226,12 @@ export function createRefundService(deps: RefundServiceDeps) {
   ): Promise<CreateRefundResponse> {
     const order = await orders.findById(orderId);
     if (!order) throw appError('NOT_FOUND', 'no such order');
-    const outRefundNo = input.outRefundNo ?? newOutRefundNo(clock.now());
+    const outRefundNo =
+      input.outRefundNo ??
+      (input.idempotencyKey ? outRefundNoFor(orderId, input.idempotencyKey) : undefined);
+    if (!outRefundNo) {
+      throw appError('VALIDATION_FAILED', 'a refund needs an Idempotency-Key or an outRefundNo');
+    }
     let refund = await refunds.findByOutRefundNo(outRefundNo);
     if (!refund) {
       if (order.status !== 'PAID' && order.status !== 'PARTIALLY_REFUNDED') {
