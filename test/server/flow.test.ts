@@ -183,3 +183,80 @@ describe('the payment flow', () => {
     expect(text).not.toMatch(/session_key/);
   });
 });
+
+describe('paying again and cancelling when WeChat knows more than the server', () => {
+  const atWeChat = (outTradeNo: string) =>
+    sandbox.orders().filter((o) => o.out_trade_no === outTradeNo);
+
+  it('when the first unifiedorder failed (answered or not), then /pay re-enters the same out_trade_no: one order at WeChat', async () => {
+    for (const after of [true, false]) {
+      const token = await login(`ivan-${after}`);
+      // after: true — WeChat created the order and only its reply was lost: the re-entry must
+      // be byte-for-byte the same request, or WeChat answers "201 商户订单号重复".
+      await wechat.setFaults({ systemError: { paths: ['/pay/unifiedorder'], after } });
+      let failed;
+      try {
+        failed = await createOrder(token);
+      } finally {
+        await wechat.clearFaults();
+      }
+      expect(failed.status).toBe(503);
+      expect(failed.body.error.code).toBe('WECHAT_UNAVAILABLE');
+      const [order] = (await call(`${server.url}/api/orders`, { token })).body.orders;
+      expect(order).toMatchObject({ status: 'PENDING' });
+      expect(atWeChat(order.outTradeNo)).toHaveLength(after ? 1 : 0);
+
+      const again = await call(`${server.url}/api/orders/${order.id}/pay`, {
+        token,
+        method: 'POST',
+      });
+      expect(again.status).toBe(200);
+      expect(again.body.order.outTradeNo).toBe(order.outTradeNo);
+      const orders = atWeChat(order.outTradeNo);
+      expect(orders).toHaveLength(1);
+      expect(prepayIdOf(again.body.payParams)).toBe(orders[0]?.prepay_id);
+
+      const stored = await server.running.runtime.db.models.Order.findById(order.id).lean();
+      const kinds = stored?.timeline.map((e) => e.kind);
+      expect(kinds?.filter((k) => k === 'ATTEMPT_FAILED')).toHaveLength(1);
+      expect(kinds?.filter((k) => k === 'ATTEMPT')).toHaveLength(1);
+      expect(JSON.stringify(stored?.timeline)).not.toContain('商户订单号重复');
+      expect(server.logs.text).not.toContain('商户订单号重复');
+
+      // And the prepay_id it handed out is one the payer can really pay.
+      await wechat.pay(prepayIdOf(again.body.payParams));
+      await eventually(async () =>
+        (await orderOf(token, order.id)).status === 'PAID' ? true : undefined,
+      );
+    }
+  });
+
+  it('when the payer cancels an order that WeChat says is paid (notification lost), then 200 and PAID', async () => {
+    const token = await login('judy');
+    const created = (await createOrder(token)).body;
+    await wechat.setFaults({ dropNotifications: true });
+    try {
+      await wechat.pay(prepayIdOf(created.payParams));
+      expect((await orderOf(token, created.order.id)).status).toBe('PENDING');
+      const cancelled = await call(`${server.url}/api/orders/${created.order.id}/cancel`, {
+        token,
+        method: 'POST',
+      });
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body.order.status).toBe('PAID');
+      expect(cancelled.body.order.transactionId).toBe(
+        atWeChat(created.order.outTradeNo)[0]?.transaction_id,
+      );
+    } finally {
+      await wechat.clearFaults();
+    }
+    const stored = await server.running.runtime.db.models.Order.findById(created.order.id).lean();
+    expect(stored?.status).toBe('PAID');
+    expect(stored?.closedAt).toBeUndefined();
+    const kinds = stored?.timeline.map((e) => e.kind) ?? [];
+    expect(kinds).toContain('CLOSE_REFUSED');
+    expect(kinds.filter((k) => k === 'PAID')).toHaveLength(1);
+    expect(kinds).not.toContain('CLOSED');
+    expect(atWeChat(created.order.outTradeNo)[0]?.trade_state).toBe('SUCCESS');
+  });
+});

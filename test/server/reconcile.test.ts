@@ -4,6 +4,7 @@ import {
   TestClock,
   call,
   dropDatabase,
+  eventually,
   startFenServer,
   startSandbox,
   uniqueDatabaseUri,
@@ -99,31 +100,43 @@ describe('reconciliation', () => {
     }
   });
 
-  it('when two instances run the job at once, then each change is applied once', async () => {
+  it('when two instances race for the same paid-but-PENDING orders (job and syncs at once), then each is PAID once', async () => {
     await wechat.setFaults({ dropNotifications: true });
     try {
       const orders = [];
-      for (let i = 0; i < 3; i += 1) {
+      for (let i = 0; i < 4; i += 1) {
         const created = await newOrder(i % 2 === 0 ? one : two);
         await wechat.pay(prepayIdOf(created.payParams));
         orders.push(created.order);
       }
-      const reports = await Promise.all([
+      // Paid at WeChat, unknown here: the race below is the only way the server learns of it.
+      for (const o of orders) expect((await stored(o.id))?.status).toBe('PENDING');
+      // As when the holder's lease has run out: either instance may take the job now.
+      await one.running.runtime.db.models.Lease.deleteMany({});
+      const syncs = orders.flatMap((o) =>
+        [one, two, one, two].map((s) => call(`${s.url}/api/orders/${o.id}?sync=1`, { token })),
+      );
+      const [first, second, ...answers] = await Promise.all([
         one.running.runReconcileOnce(),
         two.running.runReconcileOnce(),
+        ...syncs,
       ]);
-      // Only the lease holder ran.
-      expect(reports.filter((r) => r.ran)).toHaveLength(1);
-      // And even when both ask WeChat at once (clients syncing on both instances), once each.
-      await Promise.all(
-        orders.flatMap((o) =>
-          [one, two].map((s) => call(`${s.url}/api/orders/${o.id}?sync=1`, { token })),
-        ),
-      );
+      // Only one instance ran the job (the lease) — and it raced the syncs of both.
+      expect([first, second].filter((r) => 'ran' in r && r.ran)).toHaveLength(1);
+      for (const answer of answers as Array<Awaited<(typeof syncs)[number]>>) {
+        expect(answer.status).toBe(200);
+        expect(answer.body.order.status).toBe('PAID');
+      }
+      const models = one.running.runtime.db.models;
       for (const o of orders) {
         const paid = await stored(o.id);
+        const atWeChat = sandbox.orders().find((w) => w.out_trade_no === o.outTradeNo);
         expect(paid?.status).toBe('PAID');
+        expect(paid?.transactionId).toBe(atWeChat?.transaction_id);
+        expect(paid?.paidBy).toBe(`QUERY:${atWeChat?.transaction_id}`);
         expect(paid?.timeline.filter((e) => e.kind === 'PAID')).toHaveLength(1);
+        const claims = await models.Claim.find({ _id: `order-exit:${o.id}` }).lean();
+        expect(claims).toHaveLength(1);
       }
     } finally {
       await wechat.clearFaults();
@@ -143,4 +156,53 @@ describe('reconciliation', () => {
       await wechat.clearFaults();
     }
   });
+});
+
+describe('the reconciliation timer', () => {
+  it('when a notification is dropped, then the job started with the server repairs it by itself', async () => {
+    // Its own database: the timer's passes must not race the tests above.
+    const timed = await startFenServer(sandbox, {
+      startJob: true,
+      env: {
+        RECONCILE_ENABLED: 'true',
+        RECONCILE_INTERVAL_SECONDS: '1',
+        RECONCILE_PENDING_AFTER_SECONDS: '0',
+      },
+    });
+    await wechat.setFaults({ dropNotifications: true });
+    try {
+      const { code } = await wechat.loginCode('reconcile-timer');
+      const session = (await call(`${timed.url}/api/session`, { body: { code } })).body.token;
+      const created = await call(`${timed.url}/api/orders`, {
+        token: session,
+        body: { items: [{ productId: 'jasmine-tea', quantity: 1 }] },
+      });
+      expect(created.status).toBe(201);
+      const { order, payParams } = created.body;
+      await wechat.pay(prepayIdOf(payParams));
+      const models = timed.running.runtime.db.models;
+      // Its log lines carry `job`: that is how to tell the job's work from a request's.
+      const paidBy = () =>
+        timed.logs.lines
+          .map((line) => JSON.parse(line) as { msg?: string; job?: string; outTradeNo?: string })
+          .filter((line) => line.msg === 'order paid' && line.outTradeNo === order.outTradeNo)
+          .map((line) => line.job);
+      // Nobody calls runReconcileOnce or syncs: only the timer can move it.
+      const paid = await eventually(
+        async () => {
+          const current = await models.Order.findById(order.id).lean();
+          return current?.status === 'PAID' && paidBy().length > 0 ? current : undefined;
+        },
+        8000,
+        'the timer to mark the order PAID',
+      );
+      expect(paidBy()).toEqual(['reconcile']);
+      expect(paid.paidBy).toMatch(/^QUERY:/);
+      expect(paid.timeline.filter((e) => e.kind === 'PAID')).toHaveLength(1);
+      expect(sandbox.notifications(order.outTradeNo)[0]?.state).not.toBe('DELIVERED');
+    } finally {
+      await wechat.clearFaults();
+      await timed.close();
+    }
+  }, 15_000);
 });

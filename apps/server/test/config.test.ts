@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import type { Config } from '../src/config.js';
 import { makeTestCerts } from './helpers/certs.js';
 
 const certs = makeTestCerts('1900000109');
@@ -123,5 +127,129 @@ describe('loadConfig', () => {
     expect(issuesOf({ ...valid, WXPAY_CERT_P12_PATH: '/nonexistent.p12' })[0]).toMatch(
       /cannot read \/nonexistent.p12 \(ENOENT\)/,
     );
+  });
+});
+
+/** The problems loadConfig reports; none when it loads. */
+function problemsWith(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues;
+    throw err;
+  }
+}
+
+describe('apps/server/.env.example', () => {
+  const repoRoot = join(import.meta.dirname, '../../..');
+  const text = readFileSync(join(repoRoot, 'apps/server/.env.example'), 'utf8');
+  const example = parseEnv(text);
+  /** Lines like `# KEY=value`: alternatives the file documents, switched off. */
+  const commentedOut = parseEnv(
+    text
+      .split('\n')
+      .filter((line) => /^#\s*[A-Z][A-Z0-9_]*=/.test(line))
+      .map((line) => line.replace(/^#\s*/, ''))
+      .join('\n'),
+  );
+  /** Paths in the file are relative to the repository root, where `npm start` runs the server. */
+  const rooted = (env: Record<string, string | undefined>) =>
+    Object.fromEntries(
+      Object.entries(env).map(([key, value]) => [
+        key,
+        key.endsWith('_PATH') && value && !isAbsolute(value) ? join(repoRoot, value) : value,
+      ]),
+    );
+  /** What scripts/start.mjs adds on top of the file: the database, Redis, the sandbox's URLs. */
+  const STACK = {
+    MONGODB_URI: 'mongodb://127.0.0.1:27017/fen',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    WX_API_BASE: 'http://127.0.0.1:3100',
+    WXPAY_API_BASE: 'http://127.0.0.1:3100',
+    WXPAY_SECAPI_BASE: 'https://127.0.0.1:3101',
+    WXPAY_CA_CERT_PATH: 'apps/wx-sandbox/certs/ca.pem',
+    WXPAY_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/notify',
+    WXPAY_REFUND_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/refund-notify',
+    WX_OAUTH_BASE: 'http://127.0.0.1:3100',
+    PUBLIC_URL: 'http://127.0.0.1:3000',
+  };
+
+  /**
+   * Where keys of the file end up in the config, as the string the file would hold. Every key of
+   * the file is also checked below to be read at all (a malformed value is named).
+   */
+  const READS: Record<string, (config: Config) => string | undefined> = {
+    PORT: (c) => String(c.port),
+    HOST: (c) => c.host,
+    MONGODB_URI: (c) => c.mongodbUri,
+    REDIS_URL: (c) => c.redisUrl,
+    WX_APPID: (c) => c.wx.appId,
+    WX_APPSECRET: (c) => c.wx.appSecret,
+    WXPAY_MCHID: (c) => c.pay.mchId,
+    WXPAY_KEY: (c) => c.pay.key,
+    WXPAY_SIGN_TYPE: (c) => c.pay.signType,
+    WXPAY_NOTIFY_URL: (c) => c.pay.notifyUrl,
+    WXPAY_REFUND_NOTIFY_URL: (c) => c.pay.refundNotifyUrl,
+    WXPAY_CERT_P12_PATH: (c) => ('pfx' in c.pay.certificate ? 'a .p12' : undefined),
+    WXPAY_CA_CERT_PATH: (c) => (c.pay.ca?.includes('BEGIN CERTIFICATE') ? 'a PEM' : undefined),
+    WX_API_BASE: (c) => c.wx.apiBase,
+    WXPAY_API_BASE: (c) => c.pay.apiBase,
+    WXPAY_SECAPI_BASE: (c) => c.pay.secapiBase,
+    SESSION_SECRET: (c) => c.session.secret,
+    SESSION_TTL_SECONDS: (c) => String(c.session.ttlSeconds),
+    ADMIN_TOKEN: (c) => c.adminToken,
+    ORDER_TTL_MINUTES: (c) => String(c.orderTtlMinutes),
+    TRUST_PROXY: (c) => String(c.trustProxy),
+    RECONCILE_ENABLED: (c) => String(c.reconcile.enabled),
+    RECONCILE_INTERVAL_SECONDS: (c) => String(c.reconcile.intervalSeconds),
+    RECONCILE_PENDING_AFTER_SECONDS: (c) => String(c.reconcile.pendingAfterSeconds),
+    RECONCILE_REFUND_AFTER_SECONDS: (c) => String(c.reconcile.refundAfterSeconds),
+    RECONCILE_BATCH_SIZE: (c) => String(c.reconcile.batchSize),
+    RECONCILE_LEASE_SECONDS: (c) => String(c.reconcile.leaseSeconds),
+    SHUTDOWN_TIMEOUT_MS: (c) => String(c.shutdownTimeoutMs),
+    LOG_LEVEL: (c) => c.logLevel,
+  };
+  const expected = (key: string, value: string) =>
+    key === 'WXPAY_CERT_P12_PATH' ? 'a .p12' : key === 'WXPAY_CA_CERT_PATH' ? 'a PEM' : value;
+
+  it('when the server starts as npm start runs it, then the file and the stack load and every value is the one used', () => {
+    const env: Record<string, string> = { ...example, ...STACK };
+    const config = loadConfig(rooted(env));
+    for (const [key, read] of Object.entries(READS)) {
+      expect(env[key], `${key} is missing from .env.example`).toBeDefined();
+      expect(read(config), key).toBe(expected(key, env[key] ?? ''));
+    }
+  });
+
+  it('when the file is used on its own (no stack), then it loads too; REDIS_URL= means no Redis', () => {
+    const config = loadConfig(rooted(example));
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.mongodbUri).toBe(example.MONGODB_URI);
+    expect(config.pay.notifyUrl).toBe(example.WXPAY_NOTIFY_URL);
+  });
+
+  it('when any key of the file is malformed, then loadConfig names that key (so the server reads it)', () => {
+    const env = rooted({ ...example, ...STACK });
+    for (const key of Object.keys(example)) {
+      // Some keys take '' as "not set" or any text: one of these values is wrong for each.
+      const named = ['', 'not valid !', '-1'].some((bad) =>
+        problemsWith({ ...env, [key]: bad }).some(
+          (issue) => issue.startsWith(`${key}:`) || issue.startsWith(`${key} `),
+        ),
+      );
+      expect(named, key).toBe(true);
+    }
+  });
+
+  it('when the commented-out PEM alternative is switched on instead of the .p12, then it loads', () => {
+    expect(Object.keys(commentedOut)).toEqual(
+      expect.arrayContaining(['WXPAY_CERT_PEM_PATH', 'WXPAY_KEY_PEM_PATH']),
+    );
+    const config = loadConfig(
+      rooted({ ...example, ...STACK, ...commentedOut, WXPAY_CERT_P12_PATH: '' }),
+    );
+    expect(config.pay.certificate).toHaveProperty('cert');
+    expect(config.pay.certificate).toHaveProperty('key');
   });
 });

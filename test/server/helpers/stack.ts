@@ -87,10 +87,18 @@ export interface ServerUnderTest {
   close(): Promise<void>;
 }
 
-/** The real server on port 0, talking to `sandbox`, with its own (or a given) database. */
+/**
+ * The real server on port 0, talking to `sandbox`, with its own (or a given) database. The
+ * reconciliation timer is off unless `startJob` (tests run passes with `runReconcileOnce`).
+ */
 export async function startFenServer(
   sandbox: Sandbox,
-  options: { databaseUri?: string; env?: Record<string, string>; clock?: Clock } = {},
+  options: {
+    databaseUri?: string;
+    env?: Record<string, string>;
+    clock?: Clock;
+    startJob?: boolean;
+  } = {},
 ): Promise<ServerUnderTest> {
   const databaseUri = options.databaseUri ?? uniqueDatabaseUri();
   const logs = new LogCapture();
@@ -123,7 +131,7 @@ export async function startFenServer(
         ...options.env,
       }),
     {
-      startJob: false,
+      startJob: options.startJob ?? false,
       logger: createLogger('debug', logs),
       ...(options.clock ? { clock: options.clock } : {}),
     },

@@ -1,0 +1,217 @@
+import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { formatWxTime, fromXml } from '@fen/wxpay';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { control, prepayIdOf } from './helpers/sandbox-control.js';
+import { TestClock, call, startFenServer, startSandbox } from './helpers/stack.js';
+import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
+
+// What the server sends to unifiedorder, seen from WeChat's side: the sandbox's view of the
+// order, and the request bodies on their way there (the sandbox does not show spbill_create_ip,
+// so the pay API is reached through a recording pass-through in front of it).
+
+/** A pass-through to the sandbox that keeps every request body it forwards. */
+async function recordingProxy(target: string) {
+  const seen: Array<{ path: string; fields: Record<string, string> }> = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      try {
+        seen.push({ path: req.url ?? '', fields: fromXml(body) });
+      } catch {
+        // not XML: forwarded all the same; the sandbox answers it
+      }
+      void fetch(`${target}${req.url ?? ''}`, {
+        method: req.method ?? 'POST',
+        headers: { 'content-type': req.headers['content-type'] ?? 'text/xml' },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      }).then(
+        async (reply) => {
+          res.writeHead(reply.status, {
+            'content-type': reply.headers.get('content-type') ?? 'text/xml',
+          });
+          res.end(Buffer.from(await reply.arrayBuffer()));
+        },
+        () => {
+          res.writeHead(502);
+          res.end();
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    unifiedOrders: (outTradeNo: string) =>
+      seen
+        .filter((r) => r.path === '/pay/unifiedorder' && r.fields.out_trade_no === outTradeNo)
+        .map((r) => r.fields),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * POST /api/orders over a socket bound to `localAddress` (any 127.0.0.0/8 address reaches the
+ * server on 127.0.0.1), so the IP the server sees is one the test chose.
+ */
+function createOrderFrom(
+  localAddress: string,
+  serverUrl: string,
+  token: string,
+  headers: Record<string, string> = {},
+  // Tests read response fields directly; the assertions are the type check (as `call` does).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Promise<{ status: number; body: any }> {
+  const payload = JSON.stringify({ items: [{ productId: 'jasmine-tea', quantity: 1 }] });
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${serverUrl}/api/orders`,
+      {
+        method: 'POST',
+        localAddress,
+        timeout: 10_000,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          ...headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+          }),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+let sandbox: Sandbox;
+let wechat: ReturnType<typeof control>;
+let proxy: Awaited<ReturnType<typeof recordingProxy>>;
+const clock = new TestClock();
+/** TRUST_PROXY off (the default), a day to pay, and a clock the test moves. */
+let direct: ServerUnderTest;
+/** TRUST_PROXY on: behind a proxy that sets X-Forwarded-For. */
+let proxied: ServerUnderTest;
+
+beforeAll(async () => {
+  sandbox = await startSandbox(0.001);
+  wechat = control(sandbox);
+  proxy = await recordingProxy(sandbox.url);
+  direct = await startFenServer(sandbox, {
+    clock,
+    env: { WXPAY_API_BASE: proxy.url, ORDER_TTL_MINUTES: '1440' },
+  });
+  proxied = await startFenServer(sandbox, {
+    env: { WXPAY_API_BASE: proxy.url, TRUST_PROXY: 'true' },
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await direct?.close();
+  await proxied?.close();
+  await proxy?.close();
+  await sandbox?.close();
+});
+
+async function login(server: ServerUnderTest, user: string): Promise<string> {
+  const { code } = await wechat.loginCode(user);
+  const res = await call(`${server.url}/api/session`, { body: { code } });
+  expect(res.status).toBe(200);
+  return res.body.token as string;
+}
+
+const sandboxOrder = (outTradeNo: string) =>
+  sandbox.orders().find((o) => o.out_trade_no === outTradeNo);
+
+describe('unifiedorder parameters', () => {
+  it('when a payer orders, then WeChat gets their IP, time_expire = expiresAt and the configured notify_url', async () => {
+    const token = await login(direct, 'kate');
+    // X-Forwarded-For is the client's own claim here: without TRUST_PROXY it is ignored.
+    const res = await createOrderFrom('127.0.0.2', direct.url, token, {
+      'x-forwarded-for': '203.0.113.7',
+    });
+    expect(res.status).toBe(201);
+    const { order } = res.body;
+    const [sent] = proxy.unifiedOrders(order.outTradeNo);
+    expect(sent?.spbill_create_ip).toBe('127.0.0.2');
+    expect(sent?.time_expire).toBe(formatWxTime(new Date(order.expiresAt)));
+    expect(sent?.notify_url).toBe(`${direct.url}/wxpay/notify`);
+
+    const seen = sandboxOrder(order.outTradeNo);
+    expect(seen?.notify_url).toBe(`${direct.url}/wxpay/notify`);
+    // WeChat's time_expire has whole seconds (Beijing time): the order's, cut to the second.
+    const expiresAt = new Date(order.expiresAt).getTime();
+    expect(new Date(seen?.time_expire ?? 0).getTime()).toBe(Math.floor(expiresAt / 1000) * 1000);
+    expect(expiresAt - new Date(order.createdAt).getTime()).toBe(1440 * 60_000);
+  });
+
+  it('when the server trusts its proxy, then spbill_create_ip is the X-Forwarded-For address', async () => {
+    const token = await login(proxied, 'leo');
+    const forwarded = await createOrderFrom('127.0.0.3', proxied.url, token, {
+      'x-forwarded-for': '203.0.113.7',
+    });
+    expect(forwarded.status).toBe(201);
+    const [sent] = proxy.unifiedOrders(forwarded.body.order.outTradeNo);
+    expect(sent?.spbill_create_ip).toBe('203.0.113.7');
+    expect(sent?.notify_url).toBe(`${proxied.url}/wxpay/notify`);
+    // Without the header, the socket's own address.
+    const plain = await createOrderFrom('127.0.0.3', proxied.url, token);
+    expect(proxy.unifiedOrders(plain.body.order.outTradeNo)[0]?.spbill_create_ip).toBe('127.0.0.3');
+  });
+});
+
+describe('paying again after the prepay_id has lapsed', () => {
+  it('when /pay comes after the prepay_id expired, then the same request is sent again: one order at WeChat, a payable prepay_id', async () => {
+    const token = await login(direct, 'mia');
+    const created = (await createOrderFrom('127.0.0.1', direct.url, token)).body;
+    const first = prepayIdOf(created.payParams);
+    // Past both the server's reuse window (115 min) and WeChat's 2 h prepay life; the order
+    // itself (ORDER_TTL_MINUTES=1440) is still payable.
+    clock.advance(121 * 60_000);
+    sandbox.advanceClock(121 * 60);
+    let again;
+    try {
+      again = await call(`${direct.url}/api/orders/${created.order.id}/pay`, {
+        token,
+        method: 'POST',
+      });
+    } finally {
+      clock.advance(-121 * 60_000);
+    }
+    expect(again.status).toBe(200);
+    const sent = proxy.unifiedOrders(created.order.outTradeNo);
+    expect(sent).toHaveLength(2);
+    // Byte-for-byte the same parameters (nonce included): WeChat takes it as the same order.
+    expect(sent[1]).toEqual(sent[0]);
+    expect(
+      sandbox.orders().filter((o) => o.out_trade_no === created.order.outTradeNo),
+    ).toHaveLength(1);
+    const renewed = prepayIdOf(again.body.payParams);
+    expect(renewed).not.toBe(first);
+    expect(sandboxOrder(created.order.outTradeNo)?.prepay_id).toBe(renewed);
+    const stored = await direct.running.runtime.db.models.Order.findById(created.order.id).lean();
+    expect(stored?.timeline.filter((e) => e.kind === 'ATTEMPT')).toHaveLength(2);
+    expect(stored?.timeline.map((e) => e.kind)).not.toContain('ATTEMPT_FAILED');
+    expect(direct.logs.text).not.toContain('商户订单号重复');
+    expect((await wechat.pay(renewed)).trade_state).toBe('SUCCESS');
+  });
+});
