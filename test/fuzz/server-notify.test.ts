@@ -29,6 +29,7 @@ import {
   promisesMore,
   textTheServerSees,
 } from './support/notify-requests.js';
+import { watchAppRequests } from './support/app-requests.js';
 import { rawRequest } from './support/raw-http.js';
 import type { RawResponse } from './support/raw-http.js';
 import { expectNoSecret } from './support/secrets.js';
@@ -185,6 +186,7 @@ describe('the notification routes under fuzzing', () => {
             mutateBytes(Buffer.from(toXml(signed(fields, type))), mutations).toString('utf8'),
           ),
       );
+      const app = watchAppRequests(stack.server);
       let baseline = await digest();
       let accepted = 0;
       await holds(
@@ -194,7 +196,7 @@ describe('the notification routes under fuzzing', () => {
           const reply = await rawRequest(
             stack.server.running.port,
             request,
-            promisesMore(request) ? 300 : 10_000,
+            promisesMore(request) ? 200 : 10_000,
           );
           const seen = textTheServerSees(request);
           const valid =
@@ -205,13 +207,15 @@ describe('the notification routes under fuzzing', () => {
           } else {
             expect(promisesMore(request), 'every complete request is answered').toBe(true);
           }
+          await app.settle();
           const after = await digest();
           if (!valid) expect(after, 'a refused notification changed stored state').toBe(baseline);
           else accepted += 1;
           baseline = after;
         }),
-        cases(200, 40_000),
+        cases(200, 8_000),
       );
+      app.stop();
       console.log(`[fuzz] of which verified (and so allowed to change state): ${accepted}`);
     },
     timeoutMs(120_000),
@@ -238,6 +242,7 @@ describe('the notification routes under fuzzing', () => {
           const xml = envelopeChange ? mutateFields(envelope, envelopeChange) : toXml(envelope);
           return byteChanges ? mutateBytes(Buffer.from(xml), byteChanges).toString('utf8') : xml;
         });
+      const app = watchAppRequests(stack.server);
       let baseline = await digest();
       let accepted = 0;
       await holds(
@@ -247,7 +252,7 @@ describe('the notification routes under fuzzing', () => {
           const reply = await rawRequest(
             stack.server.running.port,
             request,
-            promisesMore(request) ? 300 : 10_000,
+            promisesMore(request) ? 200 : 10_000,
           );
           const seen = textTheServerSees(request);
           const valid =
@@ -258,13 +263,15 @@ describe('the notification routes under fuzzing', () => {
           } else {
             expect(promisesMore(request), 'every complete request is answered').toBe(true);
           }
+          await app.settle();
           const after = await digest();
           if (!valid) expect(after, 'a refused notification changed stored state').toBe(baseline);
           else accepted += 1;
           baseline = after;
         }),
-        cases(150, 30_000),
+        cases(150, 6_000),
       );
+      app.stop();
       console.log(`[fuzz] of which decrypted (and so allowed to change state): ${accepted}`);
     },
     timeoutMs(120_000),
@@ -302,7 +309,7 @@ describe('the notification routes under fuzzing', () => {
             .lean();
           expect(anomaly?.kind).toBe('UNKNOWN_ORDER');
         }),
-        cases(15, 2_000),
+        cases(15, 500),
       );
     },
     timeoutMs(60_000),
@@ -343,7 +350,7 @@ describe('the notification routes under fuzzing', () => {
             expect(anomaly?.kind).toBe('AMOUNT_MISMATCH');
           },
         ),
-        cases(15, 2_000),
+        cases(15, 500),
       );
     },
     timeoutMs(60_000),
@@ -376,7 +383,7 @@ describe('the notification routes under fuzzing', () => {
           const doc = await models().Refund.findOne({ outRefundNo: refund.outRefundNo }).lean();
           expect(doc?.status).toBe('SUCCESS');
         }),
-        cases(10, 1_000),
+        cases(10, 300),
       );
     },
     timeoutMs(60_000),

@@ -346,7 +346,40 @@ export interface FuzzRequest {
   authorization: string | Buffer | undefined;
 }
 
-/** Requests across every route: odd methods, ids, queries, tokens, headers, bodies, framing. */
+/** Keep the valid baseline (3 in 4) or replace it with what `arbitrary` makes. */
+function sometimes<T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<{ value: T } | undefined> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: arbitrary.map((value) => ({ value })) },
+  );
+}
+
+/** A request each route would accept, before the fuzzer takes parts of it away. */
+function baseline(known: Known) {
+  return fc.record({
+    who: fc.constantFrom('userA' as const, 'userB' as const),
+    pick: fc.nat(),
+    cart: fc.array(
+      fc.record({
+        productId: fc.constantFrom(...known.productIds),
+        quantity: fc.integer({ min: 1, max: 5 }),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    refund: fc.record({
+      amountFen: fc.integer({ min: 1, max: 1_000 }),
+      outRefundNo: fc.stringMatching(/^FZ[0-9A-Za-z]{8,20}$/),
+    }),
+    xml: junkText,
+  });
+}
+
+/**
+ * Requests across every route: a valid request for the route (the right method, token, content
+ * type, body, an id the caller owns), with some of its parts replaced by fuzzed ones — odd
+ * methods, ids, queries, tokens, headers, bodies, framing. Most cases are one or two steps from
+ * valid, so they get past the first check and into the deeper ones.
+ */
 export function fuzzRequest(known: Known): fc.Arbitrary<FuzzRequest> {
   return fc
     .record({
@@ -359,40 +392,67 @@ export function fuzzRequest(known: Known): fc.Arbitrary<FuzzRequest> {
             .map((p) => ['GET', p] as const),
         },
       ),
-      otherMethod: fc.oneof(
-        { weight: 6, arbitrary: fc.constant(undefined) },
-        { weight: 1, arbitrary: fc.constantFrom(...METHODS) },
-      ),
-      id: pathParam(known),
-      query,
-      authorization: authorization(known),
-      contentType,
-      extraHeaders,
-      body: body(known),
-      framing,
+      valid: baseline(known),
+      method: sometimes(fc.constantFrom(...METHODS)),
+      id: sometimes(pathParam(known)),
+      query: sometimes(query),
+      authorization: sometimes(authorization(known)),
+      contentType: sometimes(contentType),
+      extraHeaders: sometimes(extraHeaders),
+      body: sometimes(body(known)),
+      framing: sometimes(framing),
     })
     .map((r) => {
-      const [method, template] = r.route as readonly [string, string];
-      const path = template.replace(':id', r.id) + r.query;
-      const headers: Array<readonly [string, string | Buffer]> = [...r.extraHeaders];
-      if (r.authorization !== undefined) headers.push(['Authorization', r.authorization]);
-      if (r.contentType !== undefined) headers.push(['Content-Type', r.contentType]);
-      const length = r.body?.length ?? 0;
-      const lie = typeof r.framing.framing === 'number';
-      const declared = lie ? Math.max(0, length + (r.framing.framing as number)) : undefined;
+      const [routeMethod, template] = r.route as readonly [string, string];
+      const { who, pick, cart, refund, xml } = r.valid;
+      const own = who === 'userA' ? known.ordersOfA : known.ordersOfB;
+      const anyOrder = [...known.ordersOfA, ...known.ordersOfB];
+      const validId = template.startsWith('/admin')
+        ? (anyOrder[pick % anyOrder.length] as string)
+        : (own[pick % own.length] as string);
+      const validAuth = template.startsWith('/admin')
+        ? `Bearer ${known.tokens.admin}`
+        : template.startsWith('/api/orders') || template === '/api/products'
+          ? `Bearer ${known.tokens[who]}`
+          : undefined;
+      const validBody = (() => {
+        if (routeMethod !== 'POST') return undefined;
+        if (template === '/api/session') return Buffer.from('{"code":"not-a-login-code"}');
+        if (template === '/api/orders') return Buffer.from(JSON.stringify({ items: cart }));
+        if (template.endsWith('/refunds')) return Buffer.from(JSON.stringify(refund));
+        if (template.startsWith('/wxpay')) return Buffer.from(xml);
+        return undefined;
+      })();
+      const validType = template.startsWith('/wxpay')
+        ? 'text/xml'
+        : validBody
+          ? 'application/json'
+          : undefined;
+      const id = r.id ? r.id.value : validId;
+      const authorizationHeader = r.authorization ? r.authorization.value : validAuth;
+      const type = r.contentType ? r.contentType.value : validType;
+      const requestBody = r.body ? r.body.value : validBody;
+      const frame = r.framing?.value ?? { framing: 'exact' as const, halfClose: false };
+      const path = template.replace(':id', id) + (r.query?.value ?? '');
+      const headers: Array<readonly [string, string | Buffer]> = [...(r.extraHeaders?.value ?? [])];
+      if (authorizationHeader !== undefined) headers.push(['Authorization', authorizationHeader]);
+      if (type !== undefined) headers.push(['Content-Type', type]);
+      const length = requestBody?.length ?? 0;
+      const lie = typeof frame.framing === 'number';
+      const declared = lie ? Math.max(0, length + (frame.framing as number)) : undefined;
       const isRoute = ROUTES.some(([, t]) => t === template);
       return {
         template: isRoute ? (template as RouteTemplate) : 'random',
-        id: r.id,
-        authorization: r.authorization,
+        id,
+        authorization: authorizationHeader,
         promisesMore: declared !== undefined && declared > length,
         request: {
-          method: r.otherMethod ?? method,
+          method: r.method?.value ?? routeMethod,
           path,
           headers,
-          ...(r.body ? { body: r.body } : {}),
-          framing: declared ?? (r.framing.framing as 'exact' | 'none' | 'chunked'),
-          halfClose: r.framing.halfClose,
+          ...(requestBody ? { body: requestBody } : {}),
+          framing: declared ?? (frame.framing as 'exact' | 'none' | 'chunked'),
+          halfClose: frame.halfClose,
         },
       };
     });
