@@ -83,6 +83,7 @@ function stackEnv(mongo, redis) {
     WXPAY_NOTIFY_URL: `http://${HOST}:${PORT}/wxpay/notify`,
     WXPAY_REFUND_NOTIFY_URL: `http://${HOST}:${PORT}/wxpay/refund-notify`,
     PUBLIC_URL: `http://${HOST}:${PORT}`,
+    WEB_SANDBOX_URL: sandboxUrl,
     ...process.env,
   };
 }

@@ -10,6 +10,8 @@ import { notifyRoutes } from './routes/notify.js';
 import { orderRoutes } from './routes/orders.js';
 import { productRoutes } from './routes/products.js';
 import { sessionRoutes } from './routes/session.js';
+import { webRoutes } from './routes/web.js';
+import type { WebRoutesDeps } from './routes/web.js';
 import type { AdminService } from './services/admin-service.js';
 import type { OrderService } from './services/order-service.js';
 import type { PaymentNotificationHandler } from './services/payment-notification-service.js';
@@ -25,6 +27,8 @@ export interface AppDeps {
   trustProxy: boolean;
   adminToken: string;
   sessions: SessionService;
+  /** The web channels: checkout page, official-account login, guest sessions, JS-SDK. */
+  web: WebRoutesDeps;
   products: ProductService;
   orders: OrderService;
   refunds: RefundService;
@@ -51,6 +55,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       refund: deps.handleRefundNotification,
     }),
     sessionRoutes(deps.sessions),
+    webRoutes(deps.web),
     productRoutes(deps.products, session),
     orderRoutes(deps.orders, session),
     adminRoutes({ admin: deps.admin, refunds: deps.refunds }, admin),

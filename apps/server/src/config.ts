@@ -70,6 +70,7 @@ const envSchema = z.object({
   WX_OAUTH_BASE: baseUrl.default('https://open.weixin.qq.com'),
   PUBLIC_URL: optionalString.pipe(baseUrl.optional()),
   H5_WAP_NAME: z.string().min(1).max(32).default('Fen shop'),
+  WEB_SANDBOX_URL: optionalString.pipe(baseUrl.optional()),
   WXPAY_API_BASE: baseUrl.default('https://api.mch.weixin.qq.com'),
   WXPAY_SECAPI_BASE: optionalString.pipe(baseUrl.optional()),
   WXPAY_TIMEOUT_MS: intFrom(100, 60_000, 10_000),
@@ -114,6 +115,8 @@ export interface Config {
   /** The server as browsers reach it (OAuth redirect_uri, H5 scene_info, the checkout page). */
   publicUrl: string;
   h5WapName: string;
+  /** The WeChat sandbox's URL, for the checkout page's WeixinJSBridge stand-in (sandbox mode). */
+  webSandboxUrl?: string;
   pay: {
     mchId: string;
     key: string;
@@ -186,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     publicUrl: e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`,
     h5WapName: e.H5_WAP_NAME,
+    ...(e.WEB_SANDBOX_URL ? { webSandboxUrl: e.WEB_SANDBOX_URL } : {}),
     pay: {
       mchId: e.WXPAY_MCHID,
       key: e.WXPAY_KEY,

@@ -12,6 +12,7 @@ import type { ReconcileJob } from './jobs/reconcile-job.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { createAdminService } from './services/admin-service.js';
+import { createOAuthLoginService } from './services/oauth-login-service.js';
 import { createOrderService } from './services/order-service.js';
 import { createOrderLocks } from './services/order-locks.js';
 import { createOrderSync } from './services/order-sync.js';
@@ -113,17 +114,31 @@ export async function createRuntime(
     };
   };
 
+  const sessions = createSessionService({
+    users: stores.users,
+    wechat,
+    clock,
+    secret: config.session.secret,
+    ttlSeconds: config.session.ttlSeconds,
+  });
   const deps: AppDeps = {
     log,
     trustProxy: config.trustProxy,
     adminToken: config.adminToken,
-    sessions: createSessionService({
-      users: stores.users,
-      wechat,
-      clock,
-      secret: config.session.secret,
-      ttlSeconds: config.session.ttlSeconds,
-    }),
+    sessions,
+    web: {
+      oauth: createOAuthLoginService({
+        wechat,
+        sessions,
+        clock,
+        publicUrl: config.publicUrl,
+        secret: config.session.secret,
+      }),
+      sessions,
+      jssdkConfig: (url) => wechat.jssdkConfig(url),
+      publicUrl: config.publicUrl,
+      ...(config.webSandboxUrl ? { sandboxUrl: config.webSandboxUrl } : {}),
+    },
     products,
     orders: createOrderService({
       orders: stores.orders,

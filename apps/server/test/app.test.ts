@@ -102,13 +102,20 @@ describe('orders: bad input and ownership', () => {
       { items: [{ productId: 'jasmine-tea', quantity: 1.5 }] },
       { items: [{ productId: 'jasmine-tea', quantity: '2' }] },
       { items: [{ productId: 'jasmine-tea', quantity: 1, priceFen: 1 }] },
-      { items: [{ productId: 'jasmine-tea', quantity: 1 }], channel: 'app' },
+      { items: [{ productId: 'jasmine-tea', quantity: 1 }], channel: 'alipay' },
     ];
     for (const body of bad) {
       const res = await call(`${server.url}/api/orders`, { token, body });
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
     }
+    // A known channel this server has no app for (no WX_MOBILE_APPID here) is refused too.
+    const unconfigured = await call(`${server.url}/api/orders`, {
+      token,
+      body: { items: [{ productId: 'jasmine-tea', quantity: 1 }], channel: 'app' },
+    });
+    expect(unconfigured.status).toBe(400);
+    expect(unconfigured.body.error.code).toBe('CHANNEL_UNAVAILABLE');
     const unknown = await call(`${server.url}/api/orders`, {
       token,
       body: { items: [{ productId: 'no-such-thing', quantity: 1 }] },
