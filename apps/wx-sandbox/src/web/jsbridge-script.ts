@@ -85,7 +85,8 @@ export const JSBRIDGE_JS = String.raw`/* Fen WeChat sandbox: WeixinJSBridge stan
           type: 'button',
           class: b[0],
           style: 'display:block;width:100%;font:inherit;margin:.4rem 0;padding:.6rem;border-radius:6px;' +
-            'border:1px solid #ccc;background:#fff;cursor:pointer;' + b[3],
+            // Its own colours: the merchant page's button styles must not blank it out.
+            'border:1px solid #ccc;background:#fff;color:#222;cursor:pointer;' + b[3],
         }, b[1]);
         button.addEventListener('click', function () {
           overlay.remove();
