@@ -11,7 +11,6 @@ import {
   platformPublicKey,
   requestMessage,
   rsaSha256,
-  rsaSha256Verify,
   v3Call,
   wechatpaySignatureOk,
 } from './support/v3-wire.js';

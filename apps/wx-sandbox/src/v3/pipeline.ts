@@ -97,7 +97,8 @@ export function v3Route(core: SandboxCore, handler: V3Handler) {
         Object.entries(ctx.query).filter((e): e is [string, string] => typeof e[1] === 'string'),
       ),
       body,
-      origin: ctx.origin,
+      // Koa's ctx.origin is "null" here; the Host the caller used is what a download_url needs.
+      origin: `${ctx.protocol}://${ctx.get('host')}`,
     };
     const injected = core.faults.systemErrorFor(ctx.path);
     if (injected && !injected.after) return reply(injectedV3Error(injected.errCode));
