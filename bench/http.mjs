@@ -162,9 +162,10 @@ async function createOrderCase(stack, plan, tokens, rss) {
   const peakRssMb = rss.mark();
   const created = (await settle(withPrepay)) - countBefore;
   expect(fen.non2xx === 0, `POST /api/orders failed: ${JSON.stringify(fen)}`);
-  // Requests autocannon cut off or gave up on (timeouts) may still have been completed.
+  // Every 201 left an order with a prepay_id. More orders than 201s is expected: requests in
+  // flight when autocannon stops are still completed by the server.
   expect(
-    created >= fen.requests && created <= fen.requests + 100 + fen.errors,
+    created >= fen.requests,
     `${created} orders with a prepay_id for ${fen.requests} answers 201`,
   );
   return {
@@ -253,9 +254,9 @@ async function notifyCase(stack, plan, rss) {
       result.non2xx === 0 && notSuccess === 0,
       `${name}: ${notSuccess} replies were not SUCCESS: ${JSON.stringify({ warm, result })}`,
     );
-    // Each SUCCESS moved one distinct order; requests cut off at the end may add a few.
+    // Each SUCCESS moved one distinct order (requests cut off at the end may move more).
     expect(
-      paid >= result.requests && paid <= result.requests + 100 + warm.errors + result.errors,
+      paid >= result.requests,
       `${name}: ${paid} orders PAID for ${result.requests} SUCCESS replies`,
     );
     return { ...result, peakRssMb };
@@ -303,6 +304,7 @@ export async function runHttp(plan, { logDir, runId, cpuProf }) {
   const memory = { idleRssMb, ...rss.stop() };
   return {
     database: stack.database,
+    serverNodeArgs: stack.server.nodeArgs,
     cases,
     serverMemory: memory,
     serverLog: stack.server.proc.logFile,

@@ -19,11 +19,11 @@ import { codecTable, httpTable, machine, targets, targetsTable } from './lib/rep
 const PLANS = {
   quick: {
     codec: { rounds: 3, ms: 400, warmupMs: 300 },
-    http: { httpSeconds: 4, warmupSeconds: 1, notifyPool: 4000 },
+    http: { httpSeconds: 4, warmupSeconds: 1, notifyPool: 3000 },
   },
   full: {
     codec: { rounds: 7, ms: 1000, warmupMs: 1000 },
-    http: { httpSeconds: 10, warmupSeconds: 2, notifyPool: 15000 },
+    http: { httpSeconds: 10, warmupSeconds: 2, notifyPool: 8000 },
   },
 };
 

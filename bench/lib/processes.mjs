@@ -127,8 +127,8 @@ export async function waitHealthy(proc, url, timeoutMs = 30_000) {
 
 /**
  * Samples the resident memory of `pid` (VmRSS, and the kernel's peak VmHWM) every `everyMs`.
- * `stop()` returns `{peakRssMb, hwmMb}`; `mark()` starts a new window and returns the previous
- * window's peak.
+ * `mark()` starts a new window and returns the previous window's peak; `stop()` returns
+ * `{peakRssMb, hwmMb}` over the whole run.
  */
 export function sampleRss(pid, everyMs = 100) {
   const read = () => {
@@ -141,12 +141,14 @@ export function sampleRss(pid, everyMs = 100) {
     }
   };
   let windowPeak = 0;
+  let overallPeak = 0;
   let last;
   const tick = () => {
     const now = read();
     if (!now) return;
     last = now;
     windowPeak = Math.max(windowPeak, now.rss);
+    overallPeak = Math.max(overallPeak, now.rss);
   };
   tick();
   const timer = setInterval(tick, everyMs);
@@ -162,7 +164,7 @@ export function sampleRss(pid, everyMs = 100) {
     stop() {
       tick();
       clearInterval(timer);
-      return { peakRssMb: mb(windowPeak), hwmMb: last ? mb(last.hwm) : undefined };
+      return { peakRssMb: mb(overallPeak), hwmMb: last ? mb(last.hwm) : undefined };
     },
   };
 }

@@ -102,8 +102,10 @@ export async function startStack({ logDir, runId, cpuProf = false }) {
   const port = await freePort();
   // --cpu-prof: the server writes a .cpuprofile into the log folder when it stops.
   const profile = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`] : [];
+  // For experiments with V8 flags (e.g. --max-semi-space-size=8); the results record them.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const serverMain = join(repoRoot, 'apps/server/dist/main.js');
-  const serverProc = startProcess('server', node, [...profile, serverMain], {
+  const serverProc = startProcess('server', node, [...nodeArgs, ...profile, serverMain], {
     cwd: repoRoot,
     env: serverEnv({ port, databaseUri, redisUrl: redis.url, sandbox }),
     logDir,
@@ -127,7 +129,7 @@ export async function startStack({ logDir, runId, cpuProf = false }) {
     scanBound: handler === 'sqlite',
     db,
     sandbox,
-    server: { url: serverUrl, pid: serverProc.child.pid, proc: serverProc },
+    server: { url: serverUrl, pid: serverProc.child.pid, proc: serverProc, nodeArgs },
     ceiling,
   };
 }
