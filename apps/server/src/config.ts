@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { loadMerchantCertificate, readCaCertificate } from './config-certificates.js';
 import type { MerchantCertificate } from './config-certificates.js';
+import { loadPayV3Config } from './config-v3.js';
+import type { PayV3Config } from './config-v3.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -74,6 +76,8 @@ const envSchema = z.object({
   WXPAY_API_BASE: baseUrl.default('https://api.mch.weixin.qq.com'),
   WXPAY_SECAPI_BASE: optionalString.pipe(baseUrl.optional()),
   WXPAY_TIMEOUT_MS: intFrom(100, 60_000, 10_000),
+  WXPAY_API_VERSION: optionalString.pipe(z.enum(['v2', 'v3']).default('v2')),
+  WXPAY_V3_API_BASE: optionalString.pipe(baseUrl.default('https://api.mch.weixin.qq.com')),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters'),
   SESSION_TTL_SECONDS: intFrom(60, 30 * 86_400, 86_400),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
@@ -129,6 +133,10 @@ export interface Config {
     certificate: MerchantCertificate;
     /** Extra CA to trust (the sandbox's TLS certificate). */
     ca?: string;
+    /** Which WeChat Pay API the gateway speaks; routes, orders and clients are the same. */
+    apiVersion: 'v2' | 'v3';
+    /** Present when `apiVersion` is `v3`. */
+    v3?: PayV3Config;
   };
   session: { secret: string; ttlSeconds: number };
   adminToken: string;
@@ -165,6 +173,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (parsed.success && Boolean(parsed.data.WX_OA_APPID) !== Boolean(parsed.data.WX_OA_APPSECRET)) {
     issues.push('WX_OA_APPID and WX_OA_APPSECRET must be set together (the official account)');
   }
+  const v3 =
+    parsed.success && parsed.data.WXPAY_API_VERSION === 'v3'
+      ? loadPayV3Config(env, certificate, parsed.data.WXPAY_V3_API_BASE, issues)
+      : undefined;
   if (!parsed.success || certificate === undefined || issues.length > 0) {
     throw new ConfigError(issues);
   }
@@ -201,6 +213,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       timeoutMs: e.WXPAY_TIMEOUT_MS,
       certificate,
       ca,
+      apiVersion: e.WXPAY_API_VERSION,
+      ...(v3 ? { v3 } : {}),
     },
     session: { secret: e.SESSION_SECRET, ttlSeconds: e.SESSION_TTL_SECONDS },
     adminToken: e.ADMIN_TOKEN,

@@ -27,6 +27,7 @@ import type { Database } from './stores/database.js';
 import { createStores } from './stores/index.js';
 import type { Stores } from './stores/index.js';
 import { createWeChatGateway } from './wechat/gateway.js';
+import { createV3WeChatGateway } from './wechat/gateway-v3.js';
 
 export interface RuntimeOptions {
   clock?: Clock;
@@ -71,7 +72,11 @@ export async function createRuntime(
   }
   const stores = createStores(db);
   const tokenCache = redis ? new RedisTokenCache(redis) : new MemoryTokenCache();
-  const wechat = createWeChatGateway(config, tokenCache);
+  // WXPAY_API_VERSION picks the protocol; services, routes and orders are the same for both.
+  const wechat =
+    config.pay.apiVersion === 'v3'
+      ? createV3WeChatGateway(config, tokenCache)
+      : createWeChatGateway(config, tokenCache);
 
   const withOrderLock = createOrderLocks();
   const payments = createPaymentState({

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { AnomalyStore } from '../stores/anomaly-store.js';
 import type { OrderStore } from '../stores/order-store.js';
 import type { PaymentEventStore } from '../stores/payment-event-store.js';
-import type { WeChatGateway } from '../wechat/gateway.js';
+import type { SignedNotification, WeChatGateway } from '../wechat/gateway.js';
 import type { WithOrderLock } from './order-locks.js';
 import type { PaymentState } from './payment-state.js';
 
@@ -49,15 +49,24 @@ function logRefusal(body: string, err: unknown, log: Logger): void {
 export function createPaymentNotificationService(deps: PaymentNotificationDeps) {
   const { orders, events, anomalies, payments, wechat, clock, withOrderLock } = deps;
 
+  /** APIv2's XML body, or an APIv3 notification (headers + exact bytes): the same fields out. */
   return async function handlePaymentNotification(
-    body: string,
+    notification: string | SignedNotification,
     log: Logger,
   ): Promise<NotificationVerdict> {
     let fields: Record<string, string>;
     try {
-      fields = wechat.parsePaymentNotification(body);
+      fields =
+        typeof notification === 'string'
+          ? wechat.parsePaymentNotification(notification)
+          : await wechat.parseV3PaymentNotification(notification);
     } catch (err) {
-      logRefusal(body, err, log);
+      if (typeof notification === 'string') logRefusal(notification, err, log);
+      else
+        log.warn(
+          { code: isWxPayError(err) ? err.code : 'ERROR' },
+          'v3 payment notification refused',
+        );
       return { ok: false, message: isWxPayError(err) ? err.code : 'INVALID' };
     }
     const outTradeNo = fields.out_trade_no ?? '';

@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import type { AnomalyStore } from '../stores/anomaly-store.js';
 import type { PaymentEventStore } from '../stores/payment-event-store.js';
 import type { RefundStore } from '../stores/refund-store.js';
-import type { WeChatGateway } from '../wechat/gateway.js';
+import type { SignedNotification, WeChatGateway } from '../wechat/gateway.js';
 import { isWxPayError } from '@fen/wxpay';
 import type { WithOrderLock } from './order-locks.js';
 import type { NotificationVerdict } from './payment-notification-service.js';
@@ -26,13 +26,17 @@ export function createRefundNotificationService(deps: {
 }) {
   const { refunds, events, anomalies, refundService, wechat, clock, withOrderLock } = deps;
 
+  /** APIv2's XML body, or an APIv3 notification (headers + exact bytes): the same fields out. */
   return async function handleRefundNotification(
-    body: string,
+    notification: string | SignedNotification,
     log: Logger,
   ): Promise<NotificationVerdict> {
     let info: Record<string, string>;
     try {
-      info = wechat.parseRefundNotification(body).info;
+      info =
+        typeof notification === 'string'
+          ? wechat.parseRefundNotification(notification).info
+          : (await wechat.parseV3RefundNotification(notification)).info;
     } catch (err) {
       log.warn({ code: isWxPayError(err) ? err.code : 'ERROR' }, 'refund notification refused');
       return { ok: false, message: isWxPayError(err) ? err.code : 'INVALID' };

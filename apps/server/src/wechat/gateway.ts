@@ -1,4 +1,5 @@
 import {
+  wxPayError,
   buildAppPayParams,
   buildJsapiPayParams,
   buildMiniProgramPayParams,
@@ -28,6 +29,12 @@ import type { Config } from '../config.js';
 import { appError } from '../errors.js';
 
 type Fields = Record<string, string>;
+
+/** An APIv3 notification as received: its headers and the exact bytes that were signed. */
+export interface SignedNotification {
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
 
 /** What unifiedorder handed back for one attempt, as the order stores it. */
 export interface PrepayAttempt {
@@ -66,6 +73,14 @@ export interface WeChatGateway {
   parsePaymentNotification(body: string): Fields;
   /** Checks appid/mch_id and decrypts `req_info` of a refund notification. */
   parseRefundNotification(body: string): { envelope: Fields; info: Fields };
+  /**
+   * APIv3 (`gateway-v3.ts`): verifies the `Wechatpay-*` headers over the exact bytes, decrypts
+   * the resource and checks mchid/appid, then returns it under the APIv2 names the payment
+   * notification service reads. The APIv2 gateway refuses (`V3_NOT_ENABLED`).
+   */
+  parseV3PaymentNotification(message: SignedNotification): Promise<Fields>;
+  /** The same for REFUND.* notifications, with the refund under req_info's APIv2 names. */
+  parseV3RefundNotification(message: SignedNotification): Promise<{ info: Fields }>;
   /** Closes the connection pools. */
   close(): Promise<void>;
 }
@@ -186,6 +201,8 @@ export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeC
     },
     parsePaymentNotification: (body) => parsePaymentNotification(body, verify),
     parseRefundNotification: (body) => parseRefundNotification(body, verify),
+    parseV3PaymentNotification: () => Promise.reject(v3NotEnabled()),
+    parseV3RefundNotification: () => Promise.reject(v3NotEnabled()),
     async close() {
       await Promise.allSettled([
         ...[...clients.values()].map((client) => client.close()),
@@ -194,4 +211,9 @@ export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeC
       ]);
     },
   };
+}
+
+/** An APIv3 notification reached a server configured for APIv2 (WXPAY_API_VERSION=v2). */
+function v3NotEnabled() {
+  return wxPayError('notify', 'V3_NOT_ENABLED', 'APIv3 is not configured (WXPAY_API_VERSION=v2)');
 }
