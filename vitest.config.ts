@@ -10,6 +10,7 @@ export default defineConfig({
       'packages/*/vitest.config.ts',
       'apps/*/vitest.config.ts',
       'test/vitest.config.ts',
+      'test/vitest.v3.config.ts',
       'test/storm/vitest.config.ts',
       'test/fuzz/vitest.config.ts',
     ],

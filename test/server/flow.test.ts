@@ -1,8 +1,8 @@
-import { signV2 } from '@fen/wxpay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { control, prepayIdOf } from './helpers/sandbox-control.js';
 import { DEMO, call, eventually, startFenServer, startSandbox } from './helpers/stack.js';
 import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
+import { faultPaths, payParamsSigned } from './helpers/pay-version.js';
 
 // The whole flow against the real sandbox and the real database: login code → session → order →
 // the payer pays in the sandbox → notification → PAID.
@@ -63,8 +63,7 @@ describe('the payment flow', () => {
       'signType',
       'timeStamp',
     ]);
-    const { paySign, ...signed } = payParams;
-    expect(paySign).toBe(signV2({ ...signed, appId: DEMO.appId }, DEMO.key, payParams.signType));
+    expect(payParamsSigned(payParams, DEMO.appId)).toBe(true);
 
     await wechat.pay(prepayIdOf(payParams));
     const paid = await eventually(
@@ -193,7 +192,7 @@ describe('paying again and cancelling when WeChat knows more than the server', (
       const token = await login(`ivan-${after}`);
       // after: true — WeChat created the order and only its reply was lost: the re-entry must
       // be byte-for-byte the same request, or WeChat answers "201 商户订单号重复".
-      await wechat.setFaults({ systemError: { paths: ['/pay/unifiedorder'], after } });
+      await wechat.setFaults({ systemError: { paths: faultPaths.unifiedOrder, after } });
       let failed;
       try {
         failed = await createOrder(token);

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createWeChatApi, fromXml, verifyV2 } from '@fen/wxpay';
+import { createWeChatApi, fromXml } from '@fen/wxpay';
 import { DEMO_MERCHANT, DEMO_MOBILE_APP, DEMO_OA_APP, openIdFor } from '@fen/wx-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { control } from '../server/helpers/sandbox-control.js';
-import { call, eventually, startSandbox } from '../server/helpers/stack.js';
+import { call, eventually, isV3, startSandbox } from '../server/helpers/stack.js';
+import { appParamsSigned, payParamsSigned } from '../server/helpers/pay-version.js';
 import type { Sandbox, ServerUnderTest } from '../server/helpers/stack.js';
 import { officialAccountLogin, redirectOf, startChannelsServer } from './helpers/channels-stack.js';
 
@@ -56,7 +57,7 @@ describe('APP pay', () => {
       partnerid: DEMO_MERCHANT.mchId,
       package: 'Sign=WXPay',
     });
-    expect(verifyV2(appParams, DEMO_MERCHANT.key)).toBe(true);
+    expect(appParamsSigned(appParams)).toBe(true);
     expect(sandboxOrder(res.body.order.outTradeNo)).toMatchObject({ trade_type: 'APP' });
 
     await control(sandbox).pay(appParams.prepayid);
@@ -70,9 +71,10 @@ describe('Native pay', () => {
     const { payment } = res.body;
     expect(payment.codeUrl).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?pr=/);
     expect(payment.qrSvg).toMatch(/^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    // APIv3's Native prepay has no product_id (APIv2's is what names the QR's product).
     expect(sandboxOrder(res.body.order.outTradeNo)).toMatchObject({
       trade_type: 'NATIVE',
-      product_id: 'jasmine-tea',
+      ...(isV3 ? {} : { product_id: 'jasmine-tea' }),
     });
     expect((await scan(payment.codeUrl)).status).toBe(200);
     await paid(miniToken, res.body.order.id);
@@ -86,9 +88,14 @@ describe('H5 pay', () => {
     expect(mwebUrl.startsWith(sandbox.url)).toBe(true);
     const placed = sandboxOrder(res.body.order.outTradeNo);
     expect(placed?.trade_type).toBe('MWEB');
-    expect(JSON.parse(placed!.scene_info!)).toEqual({
-      h5_info: { type: 'Wap', wap_url: server.url, wap_name: 'Fen shop' },
-    });
+    // APIv2 keeps scene_info as sent. APIv3's sandbox refuses an H5 prepay without
+    // scene_info.h5_info and payer_client_ip, so its acceptance is the check here; the exact
+    // body is apps/server/test/v3-fields.test.ts's.
+    if (!isV3) {
+      expect(JSON.parse(placed!.scene_info!)).toEqual({
+        h5_info: { type: 'Wap', wap_url: server.url, wap_name: 'Fen shop' },
+      });
+    }
     const cashier = await fetch(mwebUrl);
     expect(cashier.status).toBe(200);
     expect(await cashier.text()).toContain('19.80');
@@ -160,9 +167,9 @@ describe('official account: OAuth, JSAPI pay and the JS-SDK', () => {
     // getBrandWCPayRequest's paySign covers exactly these five fields.
     const { appId, timeStamp, nonceStr, package: pkg, signType } = payParams;
     expect(
-      verifyV2(
-        { appId, timeStamp, nonceStr, package: pkg, signType, sign: payParams.paySign },
-        DEMO_MERCHANT.key,
+      payParamsSigned(
+        { timeStamp, nonceStr, package: pkg, signType, paySign: payParams.paySign },
+        appId,
       ),
     ).toBe(true);
     const placed = sandboxOrder(res.body.order.outTradeNo);
@@ -174,7 +181,8 @@ describe('official account: OAuth, JSAPI pay and the JS-SDK', () => {
     await paid(token, res.body.order.id);
     const notifications = await control(sandbox).notifications(res.body.order.outTradeNo);
     const delivered = notifications[0]!.attempts.at(-1)!;
-    expect(fromXml(delivered.reply!).return_code).toBe('SUCCESS');
+    if (isV3) expect(delivered.http_status).toBe(204);
+    else expect(fromXml(delivered.reply!).return_code).toBe('SUCCESS');
   });
 
   it('when the callback URL is opened again, then its single-use code is refused with a page, not a session', async () => {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, loadConfig, startServer } from '@fen/server';
 import type { Clock, RunningServer } from '@fen/server';
-import { DEMO_CERTS_DIR, createSandbox } from '@fen/wx-sandbox';
+import { DEMO_CERTS_DIR, DEMO_MERCHANT, createSandbox } from '@fen/wx-sandbox';
 import type { Sandbox } from '@fen/wx-sandbox';
 import { fileURLToPath } from 'node:url';
 import mongoose from 'mongoose';
@@ -18,6 +18,30 @@ export const DEMO = {
 };
 
 const CERTS = fileURLToPath(DEMO_CERTS_DIR);
+
+/**
+ * Which WeChat Pay API the servers under test speak: `FEN_WXPAY_API_VERSION`, set by the
+ * `e2e-v3` project (test/vitest.v3.config.ts), so the same suite runs against both.
+ */
+export const WXPAY_API_VERSION: 'v2' | 'v3' =
+  process.env.FEN_WXPAY_API_VERSION === 'v3' ? 'v3' : 'v2';
+export const isV3 = WXPAY_API_VERSION === 'v3';
+
+/** The notification routes WeChat is told about, per API version. */
+export const notifyPaths = isV3
+  ? { payment: '/wxpay/v3/notify', refund: '/wxpay/v3/refund-notify' }
+  : { payment: '/wxpay/notify', refund: '/wxpay/refund-notify' };
+
+/** The server's APIv3 settings against `sandbox` (its demo merchant's APIv3 key). */
+function v3Env(sandbox: Sandbox, port: number): Record<string, string> {
+  return {
+    WXPAY_API_VERSION: 'v3',
+    WXPAY_V3_KEY: DEMO_MERCHANT.apiV3Key,
+    WXPAY_V3_API_BASE: sandbox.url,
+    WXPAY_NOTIFY_URL: `http://127.0.0.1:${port}${notifyPaths.payment}`,
+    WXPAY_REFUND_NOTIFY_URL: `http://127.0.0.1:${port}${notifyPaths.refund}`,
+  };
+}
 
 function provided(key: string): string | undefined {
   try {
@@ -128,6 +152,7 @@ export async function startFenServer(
         RECONCILE_REFUND_AFTER_SECONDS: '0',
         SHUTDOWN_TIMEOUT_MS: '5000',
         LOG_LEVEL: 'debug',
+        ...(isV3 ? v3Env(sandbox, port) : {}),
         ...options.env,
       }),
     {
