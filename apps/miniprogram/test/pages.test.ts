@@ -182,6 +182,15 @@ describe('the checkout page', () => {
     expect(textOf(p, '.pay-button')).toBe('Pay again');
   });
 
+  it('when loading the product fails, then the error shows with a retry that loads it', async () => {
+    shop.failNext('/api/products', 503, 'SERVICE_UNAVAILABLE');
+    const p = await openCheckout();
+    expect(textOf(pageState(p), '.page-state__message')).toMatch(/^injected SERVICE_UNAVAILABLE/);
+    await tap(pageState(p), '.page-state__retry');
+    await until(() => p.data.status === 'ready', 'the checkout after retry');
+    expect(textOf(p, '.total__amount')).toBe('¥9.90');
+  });
+
   it('when the product is no longer sold, then the page says so', async () => {
     const p = await openCheckout('discontinued');
     expect(stateText(p)).toBe('This product is no longer sold.');
@@ -211,6 +220,32 @@ describe('the order list page', () => {
     page = renderPage('orders');
     await page.instance.onShow();
     expect(stateText(page)).toBe('No orders yet.');
+  });
+
+  it('when the list is loading, then a loading state shows', async () => {
+    actAs('slow-list-buyer');
+    page = renderPage('orders');
+    const loading = page.instance.onShow();
+    page.instance.setData({}); // flush the first render
+    expect(textOf(pageState(page), '.page-state--loading')).toBe('Loading…');
+    await loading;
+  });
+
+  it('when loading the list fails, then the error shows with a retry that loads it', async () => {
+    actAs('failing-list-buyer');
+    await app
+      .runtime()
+      .runtime()
+      .api.createOrder([{ productId: 'jasmine-tea', quantity: 1 }], 'key-list-failing');
+    shop.failNext('/api/orders', 503, 'SERVICE_UNAVAILABLE');
+    page = renderPage('orders');
+    await page.instance.onShow();
+    expect(textOf(pageState(page), '.page-state__message')).toMatch(
+      /^injected SERVICE_UNAVAILABLE/,
+    );
+    await tap(pageState(page), '.page-state__retry');
+    await until(() => page!.data.status === 'ready', 'the list after retry');
+    expect(textsOf(page, '.order__status')).toEqual(['Awaiting payment']);
   });
 });
 
@@ -284,5 +319,15 @@ describe('the order detail page', () => {
   it('when the order does not exist, then the page says so', async () => {
     const p = await openDetail('order-that-never-was');
     expect(stateText(p)).toBe('This order does not exist.');
+  });
+
+  it('when loading the order fails, then the error shows with a retry that loads it', async () => {
+    const order = await pendingOrder();
+    shop.failNext(`/api/orders/${order.id}`, 503, 'SERVICE_UNAVAILABLE');
+    const p = await openDetail(order.id);
+    expect(textOf(pageState(p), '.page-state__message')).toMatch(/^injected SERVICE_UNAVAILABLE/);
+    await tap(pageState(p), '.page-state__retry');
+    await until(() => p.data.order?.id === order.id, 'the order after retry');
+    expect(textOf(p, '.summary__status')).toBe('Awaiting payment');
   });
 });
