@@ -182,6 +182,12 @@ describe('fault injection', () => {
     await faults({ duplicateNotifications: { count: 2, concurrent: false } });
     const outTradeNo = await payOne();
     await eventually(() => (hitsFor(outTradeNo).length >= 3 ? true : undefined), 3000, 'copies');
+    // The log records an attempt once its reply is in, a moment after the receiver saw it.
+    await eventually(
+      () => (record(outTradeNo).attempts.length >= 3 ? true : undefined),
+      3000,
+      'the copies on record',
+    );
     expect(record(outTradeNo).attempts.map((a) => a.copy)).toEqual([0, 1, 2]);
   });
 
