@@ -1,0 +1,56 @@
+import { inject } from 'vitest';
+import type {} from '../../support/provided-context.js';
+import { startFerretDb } from '../../../scripts/mongo.mjs';
+import { tcpCheck } from '../../../scripts/tcp.mjs';
+import { dropDb, uniqueDbUri } from '../../support/db.js';
+
+const DEFAULT_POSTGRESQL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface StormDatabase {
+  /** The storm's own database (a fresh name), for the servers and for the checks. */
+  uri: string;
+  /** What it runs on, for the report. */
+  description: string;
+  /** Drops the database and stops anything started for it. */
+  close(): Promise<void>;
+}
+
+/**
+ * The database the storm runs on. A real MongoDB when the run has one (`MONGODB_URI`). Otherwise
+ * FerretDB on PostgreSQL, started for the storm. The run's FerretDB on SQLite pushes only a
+ * filter that is exactly `{_id: …}` down to SQLite (FerretDB v1.24.2,
+ * internal/backends/sqlite/collection.go) and fetches and decodes the whole collection for
+ * every other query, `{_id, status}` included: measured here with 20,000 ~1 KB documents,
+ * `findOne({outTradeNo})` took 328 ms and `findOneAndUpdate({_id, status})` 75 ms, so the
+ * storm's cost grows with the square of its size. The PostgreSQL handler pushes simple
+ * equalities down (`_jsonb->'f' @> …`, still a sequential scan: `@>` cannot use FerretDB's btree
+ * expression indexes): `findOne({outTradeNo})` 1.9 ms at 100 orders, 3.7 ms at 1,000, 10.9 ms
+ * at 5,000, 22.5 ms at 10,000.
+ */
+export async function openStormDatabase(): Promise<StormDatabase> {
+  if (inject('mongodbSource') === 'external') {
+    const uri = uniqueDbUri(inject('mongodbUri'), 'storm');
+    return { uri, description: 'MongoDB (MONGODB_URI)', close: () => dropDb(uri) };
+  }
+  const pgUrl = new URL(process.env.FEN_POSTGRESQL_URL || DEFAULT_POSTGRESQL_URL);
+  if (!(await tcpCheck(pgUrl.hostname, Number(pgUrl.port || 5432)))) {
+    throw new Error(
+      `the storm needs PostgreSQL for FerretDB (${pgUrl.host}, FEN_POSTGRESQL_URL) or a MongoDB ` +
+        '(MONGODB_URI): on FerretDB/SQLite every non-_id query scans the collection, too slow ' +
+        'for thousands of orders (see test/storm/support/storm-database.ts)',
+    );
+  }
+  const ferret = await startFerretDb({ handler: 'postgresql', log: () => {} });
+  const uri = uniqueDbUri(ferret.uri, 'storm');
+  return {
+    uri,
+    description: `FerretDB v1.24.2 on PostgreSQL (${pgUrl.host})`,
+    async close() {
+      try {
+        await dropDb(uri);
+      } finally {
+        await ferret.stop();
+      }
+    },
+  };
+}
