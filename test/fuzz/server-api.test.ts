@@ -143,7 +143,7 @@ describe('the HTTP API under fuzzing', () => {
           }
           baseline = after;
         }),
-        cases(300, 15_000),
+        cases(200, 15_000),
       );
       console.log(
         `[fuzz] HTTP API statuses: ${[...statuses.entries()]

@@ -213,7 +213,7 @@ describe('the notification routes under fuzzing', () => {
           else accepted += 1;
           baseline = after;
         }),
-        cases(200, 8_000),
+        cases(120, 8_000),
       );
       app.stop();
       console.log(`[fuzz] of which verified (and so allowed to change state): ${accepted}`);
@@ -269,7 +269,7 @@ describe('the notification routes under fuzzing', () => {
           else accepted += 1;
           baseline = after;
         }),
-        cases(150, 6_000),
+        cases(100, 6_000),
       );
       app.stop();
       console.log(`[fuzz] of which decrypted (and so allowed to change state): ${accepted}`);
@@ -309,7 +309,7 @@ describe('the notification routes under fuzzing', () => {
             .lean();
           expect(anomaly?.kind).toBe('UNKNOWN_ORDER');
         }),
-        cases(15, 500),
+        cases(10, 500),
       );
     },
     timeoutMs(60_000),
@@ -350,7 +350,7 @@ describe('the notification routes under fuzzing', () => {
             expect(anomaly?.kind).toBe('AMOUNT_MISMATCH');
           },
         ),
-        cases(15, 500),
+        cases(10, 500),
       );
     },
     timeoutMs(60_000),
@@ -383,7 +383,7 @@ describe('the notification routes under fuzzing', () => {
           const doc = await models().Refund.findOne({ outRefundNo: refund.outRefundNo }).lean();
           expect(doc?.status).toBe('SUCCESS');
         }),
-        cases(10, 300),
+        cases(8, 300),
       );
     },
     timeoutMs(60_000),
