@@ -75,7 +75,7 @@ export async function createRuntime(
   // WXPAY_API_VERSION picks the protocol; services, routes and orders are the same for both.
   const wechat =
     config.pay.apiVersion === 'v3'
-      ? createV3WeChatGateway(config, tokenCache)
+      ? createV3WeChatGateway(config, tokenCache, clock)
       : createWeChatGateway(config, tokenCache);
 
   const withOrderLock = createOrderLocks();

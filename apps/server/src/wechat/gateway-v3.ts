@@ -17,6 +17,7 @@ import type {
 } from '@fen/wxpay';
 import type { PaymentData } from '@fen/contracts';
 import QRCode from 'qrcode';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { createWeChatGateway } from './gateway.js';
 import type { WeChatGateway } from './gateway.js';
@@ -38,7 +39,11 @@ type Fields = Record<string, string>;
  * and the JS-SDK are not part of Pay and stay as they are; so does parsing APIv2 notifications,
  * so orders placed before a switch to v3 are still notified on `/wxpay/notify`.
  */
-export function createV3WeChatGateway(config: Config, tokenCache: TokenCache): WeChatGateway {
+export function createV3WeChatGateway(
+  config: Config,
+  tokenCache: TokenCache,
+  clock: Clock,
+): WeChatGateway {
   const { pay, wx } = config;
   const v3 = pay.v3;
   if (pay.apiVersion !== 'v3' || !v3) {
@@ -62,6 +67,9 @@ export function createV3WeChatGateway(config: Config, tokenCache: TokenCache): W
     baseUrl: v3.apiBase,
     ...(pay.ca ? { ca: pay.ca } : {}),
     timeoutMs: pay.timeoutMs,
+    // Request timestamps and the reply skew check follow the server's clock, the one the
+    // tests move together with the sandbox's (in production both are the system clock).
+    now: () => clock.now().getTime(),
   });
   const appIds = new Set(
     (['miniprogram', 'jsapi', 'app', 'native', 'h5'] as const)

@@ -73,6 +73,10 @@ export function v3PrepayRequest(
     amount: { total: Number(params.total_fee), currency: 'CNY' },
     ...(params.time_expire ? { time_expire: wxTimeToRfc3339(params.time_expire) } : {}),
     ...(params.attach ? { attach: params.attach } : {}),
+    // APIv2's spbill_create_ip; optional in APIv3 except for H5, sent always for risk control.
+    ...(params.spbill_create_ip
+      ? { scene_info: { payer_client_ip: params.spbill_create_ip } }
+      : {}),
   };
   if (kind === 'jsapi') return { kind, body: { ...body, payer: { openid: params.openid ?? '' } } };
   if (kind === 'h5') {
