@@ -73,6 +73,15 @@ describe('database outage during a notification', () => {
     );
     expect(paid.transactionId).toBeDefined();
     expect(refused.reply ?? refused.error).toMatch(/FAIL|no reply/);
+    // PAID shows a moment before the event's outcome is written: wait for the acknowledgement.
+    await eventually(
+      async () =>
+        (await control(sandbox).notifications(order.outTradeNo))[0]?.attempts.some(
+          (a: { result: string }) => a.result === 'SUCCESS',
+        ) || undefined,
+      20_000,
+      'the retried delivery acknowledged',
+    );
     const events = await server.running.runtime.db.models.PaymentEvent.find({
       outTradeNo: order.outTradeNo,
     }).lean();

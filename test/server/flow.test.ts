@@ -78,6 +78,16 @@ describe('the payment flow', () => {
     expect(paid.paidAt).toBeDefined();
     expect(performance.now() - started).toBeLessThan(2000);
 
+    // The order turns PAID a moment before the event's outcome is written (both before WeChat
+    // is answered): wait for the acknowledged delivery, then look.
+    await eventually(
+      async () =>
+        (await wechat.notifications(order.outTradeNo))[0]?.attempts.some(
+          (a) => a.result === 'SUCCESS',
+        ) || undefined,
+      2000,
+      'the notification acknowledged',
+    );
     const events = await server.running.runtime.db.models.PaymentEvent.find({
       outTradeNo: order.outTradeNo,
     }).lean();

@@ -4,6 +4,7 @@ import { isSuccessReply, postNotification, refundNotification } from './helpers/
 import { control, prepayIdOf } from './helpers/sandbox-control.js';
 import { DEMO, call, eventually, startFenServer, startSandbox } from './helpers/stack.js';
 import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
+import { faultPaths } from './helpers/pay-version.js';
 
 // Refunds through the sandbox's mutual-TLS /secapi endpoint and its refund notifications.
 let sandbox: Sandbox;
@@ -190,7 +191,7 @@ describe('a refund retried after WeChat failed to answer (issue 4)', () => {
     // `after: true`: the sandbox accepts the refund and only the reply is the error; the
     // notification is held back so the server cannot learn the outcome any other way yet.
     await wechat.setFaults({
-      systemError: { paths: ['/secapi/pay/refund'], after: true },
+      systemError: { paths: faultPaths.refund, after: true },
       dropNotifications: true,
     });
     try {
@@ -245,7 +246,7 @@ describe('a refund retried after WeChat failed to answer (issue 4)', () => {
   it('when WeChat never got the refund (SYSTEMERROR before it), then the retry sends it once', async () => {
     const order = await paidOrder();
     const key = newKey();
-    await wechat.setFaults({ systemError: { paths: ['/secapi/pay/refund'] } });
+    await wechat.setFaults({ systemError: { paths: faultPaths.refund } });
     try {
       const first = await refund(order.id, { amountFen: 700 }, key);
       expect(first.status).toBe(503);

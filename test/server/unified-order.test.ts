@@ -5,36 +5,72 @@ import type { AddressInfo } from 'node:net';
 import { formatWxTime, fromXml } from '@fen/wxpay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { control, prepayIdOf } from './helpers/sandbox-control.js';
-import { TestClock, call, startFenServer, startSandbox } from './helpers/stack.js';
+import {
+  TestClock,
+  call,
+  isV3,
+  notifyPaths,
+  startFenServer,
+  startSandbox,
+} from './helpers/stack.js';
 import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
 
 // What the server sends to unifiedorder, seen from WeChat's side: the sandbox's view of the
 // order, and the request bodies on their way there (the sandbox does not show spbill_create_ip,
 // so the pay API is reached through a recording pass-through in front of it).
 
-/** A pass-through to the sandbox that keeps every request body it forwards. */
+/** Headers a pass-through must not copy: they describe one hop, not the message. */
+const HOP_HEADERS = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+  'content-encoding',
+]);
+
+/** The unifiedorder request (APIv2) or the JSAPI prepay (APIv3), as the recorder keeps it. */
+const PREPAY_PATH = isV3 ? '/v3/pay/transactions/jsapi' : '/pay/unifiedorder';
+
+/**
+ * A pass-through to the sandbox that keeps every request body it forwards (XML for APIv2, JSON
+ * for APIv3). Headers go through both ways, so APIv3's Authorization and the sandbox's
+ * Wechatpay-* signature headers arrive as they were made.
+ */
 async function recordingProxy(target: string) {
-  const seen: Array<{ path: string; fields: Record<string, string> }> = [];
+  // Fields by their wire names; a JSON body keeps its nesting (scene_info.payer_client_ip).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const seen: Array<{ path: string; fields: Record<string, any> }> = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       try {
-        seen.push({ path: req.url ?? '', fields: fromXml(body) });
+        const text = body.toString('utf8');
+        seen.push({
+          path: (req.url ?? '').replace(/\?.*$/, ''),
+          fields: text.trimStart().startsWith('{') ? JSON.parse(text) : fromXml(body),
+        });
       } catch {
-        // not XML: forwarded all the same; the sandbox answers it
+        // neither XML nor JSON (or empty): forwarded all the same; the sandbox answers it
+      }
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (!HOP_HEADERS.has(name) && typeof value === 'string') headers[name] = value;
       }
       void fetch(`${target}${req.url ?? ''}`, {
         method: req.method ?? 'POST',
-        headers: { 'content-type': req.headers['content-type'] ?? 'text/xml' },
-        body,
+        headers,
+        ...(body.length > 0 ? { body } : {}),
         signal: AbortSignal.timeout(10_000),
       }).then(
         async (reply) => {
-          res.writeHead(reply.status, {
-            'content-type': reply.headers.get('content-type') ?? 'text/xml',
+          const out: Record<string, string> = {};
+          reply.headers.forEach((value, name) => {
+            if (!HOP_HEADERS.has(name)) out[name] = value;
           });
+          res.writeHead(reply.status, out);
           res.end(Buffer.from(await reply.arrayBuffer()));
         },
         () => {
@@ -49,7 +85,7 @@ async function recordingProxy(target: string) {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     unifiedOrders: (outTradeNo: string) =>
       seen
-        .filter((r) => r.path === '/pay/unifiedorder' && r.fields.out_trade_no === outTradeNo)
+        .filter((r) => r.path === PREPAY_PATH && r.fields.out_trade_no === outTradeNo)
         .map((r) => r.fields),
     close: () =>
       new Promise<void>((resolve) => {
@@ -57,6 +93,19 @@ async function recordingProxy(target: string) {
         server.closeAllConnections();
       }),
   };
+}
+
+/** The payer's IP as sent: APIv2 spbill_create_ip, APIv3 scene_info.payer_client_ip. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const sentIp = (sent: Record<string, any> | undefined): unknown =>
+  isV3 ? sent?.scene_info?.payer_client_ip : sent?.spbill_create_ip;
+
+/** time_expire as each API writes it: yyyyMMddHHmmss, or RFC 3339 — both Beijing time. */
+function expectedTimeExpire(at: Date): string {
+  const t = formatWxTime(at);
+  if (!isV3) return t;
+  const part = (from: number, to: number) => t.slice(from, to);
+  return `${part(0, 4)}-${part(4, 6)}-${part(6, 8)}T${part(8, 10)}:${part(10, 12)}:${part(12, 14)}+08:00`;
 }
 
 /**
@@ -118,10 +167,10 @@ beforeAll(async () => {
   proxy = await recordingProxy(sandbox.url);
   direct = await startFenServer(sandbox, {
     clock,
-    env: { WXPAY_API_BASE: proxy.url, ORDER_TTL_MINUTES: '1440' },
+    env: { WXPAY_API_BASE: proxy.url, WXPAY_V3_API_BASE: proxy.url, ORDER_TTL_MINUTES: '1440' },
   });
   proxied = await startFenServer(sandbox, {
-    env: { WXPAY_API_BASE: proxy.url, TRUST_PROXY: 'true' },
+    env: { WXPAY_API_BASE: proxy.url, WXPAY_V3_API_BASE: proxy.url, TRUST_PROXY: 'true' },
   });
 }, 30_000);
 
@@ -152,12 +201,12 @@ describe('unifiedorder parameters', () => {
     expect(res.status).toBe(201);
     const { order } = res.body;
     const [sent] = proxy.unifiedOrders(order.outTradeNo);
-    expect(sent?.spbill_create_ip).toBe('127.0.0.2');
-    expect(sent?.time_expire).toBe(formatWxTime(new Date(order.expiresAt)));
-    expect(sent?.notify_url).toBe(`${direct.url}/wxpay/notify`);
+    expect(sentIp(sent)).toBe('127.0.0.2');
+    expect(sent?.time_expire).toBe(expectedTimeExpire(new Date(order.expiresAt)));
+    expect(sent?.notify_url).toBe(`${direct.url}${notifyPaths.payment}`);
 
     const seen = sandboxOrder(order.outTradeNo);
-    expect(seen?.notify_url).toBe(`${direct.url}/wxpay/notify`);
+    expect(seen?.notify_url).toBe(`${direct.url}${notifyPaths.payment}`);
     // WeChat's time_expire has whole seconds (Beijing time): the order's, cut to the second.
     const expiresAt = new Date(order.expiresAt).getTime();
     expect(new Date(seen?.time_expire ?? 0).getTime()).toBe(Math.floor(expiresAt / 1000) * 1000);
@@ -171,11 +220,11 @@ describe('unifiedorder parameters', () => {
     });
     expect(forwarded.status).toBe(201);
     const [sent] = proxy.unifiedOrders(forwarded.body.order.outTradeNo);
-    expect(sent?.spbill_create_ip).toBe('203.0.113.7');
-    expect(sent?.notify_url).toBe(`${proxied.url}/wxpay/notify`);
+    expect(sentIp(sent)).toBe('203.0.113.7');
+    expect(sent?.notify_url).toBe(`${proxied.url}${notifyPaths.payment}`);
     // Without the header, the socket's own address.
     const plain = await createOrderFrom('127.0.0.3', proxied.url, token);
-    expect(proxy.unifiedOrders(plain.body.order.outTradeNo)[0]?.spbill_create_ip).toBe('127.0.0.3');
+    expect(sentIp(proxy.unifiedOrders(plain.body.order.outTradeNo)[0])).toBe('127.0.0.3');
   });
 });
 
@@ -200,7 +249,7 @@ describe('paying again after the prepay_id has lapsed', () => {
     expect(again.status).toBe(200);
     const sent = proxy.unifiedOrders(created.order.outTradeNo);
     expect(sent).toHaveLength(2);
-    // Byte-for-byte the same parameters (nonce included): WeChat takes it as the same order.
+    // The same parameters (APIv2: nonce included): WeChat takes it as the same order.
     expect(sent[1]).toEqual(sent[0]);
     expect(
       sandbox.orders().filter((o) => o.out_trade_no === created.order.outTradeNo),

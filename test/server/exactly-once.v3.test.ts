@@ -1,0 +1,278 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEMO_CERTS_DIR } from '@fen/wx-sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  SANDBOX_PLATFORM,
+  isAcknowledged,
+  postV3Notification,
+  transactionResource,
+  v3Notification,
+} from './helpers/notifications-v3.js';
+import { control, prepayIdOf } from './helpers/sandbox-control.js';
+import {
+  DEMO,
+  TestClock,
+  call,
+  eventually,
+  startFenServer,
+  startSandbox,
+} from './helpers/stack.js';
+import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
+
+// The APIv3 counterparts of exactly-once.test.ts (only in the e2e-v3 project): hand-built v3
+// notifications on POST /wxpay/v3/notify — duplicates, forgeries, wrong amounts, unknown
+// orders — then the platform certificate rotated and public-key mode, end to end against the
+// sandbox, each with a real payment notified afterwards.
+let sandbox: Sandbox;
+let server: ServerUnderTest;
+let token: string;
+const clock = new TestClock();
+
+beforeAll(async () => {
+  sandbox = await startSandbox(0.001);
+  server = await startFenServer(sandbox, { clock });
+  token = await login(server, sandbox, 'v3-notify-tester');
+}, 30_000);
+
+afterAll(async () => {
+  await server?.close();
+  await sandbox?.close();
+});
+
+async function login(on: ServerUnderTest, wechat: Sandbox, user: string): Promise<string> {
+  const { code } = await control(wechat).loginCode(user);
+  return (await call(`${on.url}/api/session`, { body: { code } })).body.token;
+}
+
+async function newOrder(
+  on = server,
+  as = token,
+): Promise<{
+  order: { id: string; outTradeNo: string; totalFen: number };
+  payParams: { package: string };
+}> {
+  const res = await call(`${on.url}/api/orders`, {
+    token: as,
+    body: { items: [{ productId: 'pour-over-coffee', quantity: 1 }] },
+  });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+const notifyUrl = () => `${server.url}/wxpay/v3/notify`;
+const models = () => server.running.runtime.db.models;
+const stored = async (id: string) => models().Order.findById(id).lean();
+const otherKey = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+
+describe('APIv3 payment notifications', () => {
+  it('when 20 identical notifications arrive at once, then one transition, one applied event, all 204', async () => {
+    const { order } = await newOrder();
+    const message = v3Notification(
+      transactionResource(order, { transaction_id: '4200000002000000001' }),
+    );
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, () => postV3Notification(notifyUrl(), message)),
+    );
+    expect(replies.map((r) => r.status)).toEqual(Array(20).fill(204));
+
+    const paid = await stored(order.id);
+    expect(paid).toMatchObject({ status: 'PAID', transactionId: '4200000002000000001' });
+    expect(paid?.timeline.filter((e) => e.kind === 'PAID')).toHaveLength(1);
+    const events = await models().PaymentEvent.find({ outTradeNo: order.outTradeNo }).lean();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ outcome: 'APPLIED', receivedCount: 20 });
+    // What the services read, under APIv2's names: the amount and Beijing time_end.
+    expect(events[0]?.fields).toMatchObject({
+      total_fee: String(order.totalFen),
+      transaction_id: '4200000002000000001',
+      trade_state: 'SUCCESS',
+    });
+    expect(events[0]?.fields.time_end).toMatch(/^\d{14}$/);
+  });
+
+  it('when a notification repeats after 204 (a new id, re-signed), then nothing changes and 204 again', async () => {
+    const { order } = await newOrder();
+    const resource = transactionResource(order, { transaction_id: '4200000002000000002' });
+    expect((await postV3Notification(notifyUrl(), v3Notification(resource))).status).toBe(204);
+    const before = await stored(order.id);
+    expect((await postV3Notification(notifyUrl(), v3Notification(resource))).status).toBe(204);
+    expect(await stored(order.id)).toEqual(before);
+  });
+
+  it('when the signature is forged, the body altered, the serial unknown or the timestamp stale, then non-2xx FAIL and nothing is stored', async () => {
+    const { order } = await newOrder();
+    const genuine = v3Notification(transactionResource(order));
+    const forged = v3Notification(transactionResource(order), {
+      signer: { serial: SANDBOX_PLATFORM.serial, privateKey: otherKey() },
+    });
+    const altered = { ...genuine, body: genuine.body.replace('"summary"', '"summary" ') };
+    const unknownSerial = v3Notification(transactionResource(order), {
+      signer: { serial: 'ABCDEF0123456789', privateKey: otherKey() },
+    });
+    const stale = v3Notification(transactionResource(order), {
+      timestamp: String(Math.floor(Date.now() / 1000) - 600),
+    });
+    const unsigned = { body: genuine.body, headers: {} };
+    for (const message of [forged, altered, unknownSerial, stale, unsigned]) {
+      const reply = await postV3Notification(notifyUrl(), message);
+      expect(isAcknowledged(reply.status)).toBe(false);
+      expect(reply.body?.code).toBe('FAIL');
+      expect(reply.body?.message).toMatch(/^V3_/);
+    }
+    expect((await stored(order.id))?.status).toBe('PENDING');
+    expect(await models().PaymentEvent.countDocuments({ outTradeNo: order.outTradeNo })).toBe(0);
+  });
+
+  it('when the resource was encrypted with another APIv3 key, then FAIL and nothing is stored', async () => {
+    const { order } = await newOrder();
+    const message = v3Notification(transactionResource(order), {
+      apiV3Key: 'someoneelsesapiv3key0123456789ab',
+    });
+    const reply = await postV3Notification(notifyUrl(), message);
+    expect(reply.status).toBe(500);
+    expect(reply.body).toEqual({ code: 'FAIL', message: 'V3_DECRYPT_FAILED' });
+    expect(await models().PaymentEvent.countDocuments({ outTradeNo: order.outTradeNo })).toBe(0);
+  });
+
+  it('when a genuine notification names another appid or mchid, then FAIL and nothing changes', async () => {
+    const { order } = await newOrder();
+    for (const overrides of [{ appid: 'wxfe00000000000099' }, { mchid: '1900000110' }]) {
+      const message = v3Notification(transactionResource(order, overrides));
+      expect(isAcknowledged((await postV3Notification(notifyUrl(), message)).status)).toBe(false);
+    }
+    expect((await stored(order.id))?.status).toBe('PENDING');
+  });
+
+  it('when the amount differs from the order, then never PAID: one anomaly, FAIL each time', async () => {
+    const { order } = await newOrder();
+    const short = order.totalFen - 1;
+    const resource = transactionResource(order, {
+      transaction_id: '4200000002000000003',
+      amount: { total: short, payer_total: short, currency: 'CNY', payer_currency: 'CNY' },
+    });
+    for (let i = 0; i < 3; i += 1) {
+      const reply = await postV3Notification(notifyUrl(), v3Notification(resource));
+      expect(reply.status).toBe(500);
+      expect(reply.body).toEqual({ code: 'FAIL', message: 'ANOMALY' });
+    }
+    expect((await stored(order.id))?.status).toBe('PENDING');
+    const anomalies = await models().Anomaly.find({ outTradeNo: order.outTradeNo }).lean();
+    expect(anomalies.map((a) => a.kind)).toEqual(['AMOUNT_MISMATCH']);
+  });
+
+  it('when a genuine notification names an unknown order, then FAIL and an anomaly is kept', async () => {
+    const ghost = { outTradeNo: 'FEN0000000000000000v3ghost', totalFen: 100 };
+    const reply = await postV3Notification(notifyUrl(), v3Notification(transactionResource(ghost)));
+    expect(reply.body).toEqual({ code: 'FAIL', message: 'UNKNOWN_ORDER' });
+    expect(
+      await models().Anomaly.countDocuments({
+        outTradeNo: ghost.outTradeNo,
+        kind: 'UNKNOWN_ORDER',
+      }),
+    ).toBe(1);
+  });
+
+  it('when a body is over the size limit or not JSON, then FAIL without reading further', async () => {
+    const big = { body: `{"x":"${'a'.repeat(70 * 1024)}"}`, headers: {} };
+    expect((await postV3Notification(notifyUrl(), big)).body).toEqual({
+      code: 'FAIL',
+      message: 'BODY_REFUSED',
+    });
+    const notJson = v3Notification({});
+    const garbled = { ...notJson, body: 'not json' };
+    expect(isAcknowledged((await postV3Notification(notifyUrl(), garbled)).status)).toBe(false);
+  });
+});
+
+/** The sandbox's control API for APIv3 keys. */
+async function sandboxV3(on: Sandbox, path: string, method: 'POST' | 'PUT', body: unknown) {
+  const res = await call(`${on.url}/__sandbox/v3/${path}`, { method, body });
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+async function paidThroughSandbox(on: ServerUnderTest, wechat: Sandbox, as: string) {
+  const { order, payParams } = await newOrder(on, as);
+  await control(wechat).pay(prepayIdOf(payParams));
+  return eventually(
+    async () => {
+      const res = await call(`${on.url}/api/orders/${order.id}`, { token: as });
+      return res.body.order?.status === 'PAID' ? res.body.order : undefined;
+    },
+    10_000,
+    `order ${order.outTradeNo} PAID`,
+  );
+}
+
+describe('platform certificate rotation', () => {
+  it('when the sandbox rotates its platform certificate, then a payment signed with the new one is verified after one download, and the old one is still honoured during the overlap', async () => {
+    // The server already holds the first certificate (downloaded on its first v3 reply).
+    await paidThroughSandbox(server, sandbox, token);
+    const rotated = await sandboxV3(sandbox, 'rotate-platform-certificate', 'POST', {
+      overlapSeconds: 3600,
+    });
+    expect(rotated.previous_serial_no).toBe(SANDBOX_PLATFORM.serial);
+    expect(rotated.signing_serial).toBe(rotated.serial_no);
+    // An unknown serial is fetched at most once a minute (a forged serial must not make the
+    // server hammer WeChat): step past that, as WeChat's later retries would.
+    clock.advance(61_000);
+    try {
+      const paid = await paidThroughSandbox(server, sandbox, token);
+      // The order may turn PAID through its own query first; the notification is acknowledged.
+      await eventually(
+        async () =>
+          (await control(sandbox).notifications(paid.outTradeNo))[0]?.attempts.some(
+            (a) => a.http_status === 204,
+          ) || undefined,
+        10_000,
+        'the rotated-certificate notification acknowledged',
+      );
+      // During the overlap, a notification signed with the retiring certificate still verifies.
+      const { order } = await newOrder();
+      const old = v3Notification(transactionResource(order));
+      expect((await postV3Notification(notifyUrl(), old)).status).toBe(204);
+    } finally {
+      clock.advance(-61_000);
+    }
+  });
+});
+
+describe('public-key mode', () => {
+  let pkSandbox: Sandbox;
+  let pkServer: ServerUnderTest;
+  beforeAll(async () => {
+    pkSandbox = await startSandbox(0.001);
+    const mode = await sandboxV3(pkSandbox, 'mode', 'PUT', { mode: 'public_key' });
+    expect(mode.signing_serial).toMatch(/^PUB_KEY_ID_/);
+    pkServer = await startFenServer(pkSandbox, {
+      env: {
+        WXPAY_PLATFORM_PUBLIC_KEY_ID: mode.signing_serial,
+        WXPAY_PLATFORM_PUBLIC_KEY_PATH: join(
+          fileURLToPath(DEMO_CERTS_DIR),
+          'wechatpay_pub_key.pem',
+        ),
+      },
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await pkServer?.close();
+    await pkSandbox?.close();
+  });
+
+  it('when WeChat signs with the platform public key, then replies and the notification verify and the order is PAID', async () => {
+    const buyer = await login(pkServer, pkSandbox, 'v3-public-key-buyer');
+    const paid = await paidThroughSandbox(pkServer, pkSandbox, buyer);
+    expect(paid.transactionId).toMatch(/^\d+$/);
+    await eventually(
+      async () =>
+        (await control(pkSandbox).notifications(paid.outTradeNo))[0]?.attempts.some(
+          (a) => a.http_status === 204,
+        ) || undefined,
+      10_000,
+      'the public-key-signed notification acknowledged',
+    );
+    expect(pkServer.logs.text).not.toContain(DEMO.key);
+  });
+});
