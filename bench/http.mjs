@@ -268,10 +268,17 @@ async function notifyCase(stack, plan, rss) {
     `${stack.server.url}/wxpay/notify`,
     stack.db.collection('orders'),
   );
-  const applied = await stack.db
-    .collection('payment_events')
-    .countDocuments({ outcome: 'APPLIED' });
-  const paidOrders = await stack.db.collection('orders').countDocuments({ status: 'PAID' });
+  // Requests cut off at the end may still be between PENDING→PAID and the event's outcome.
+  const [applied, paidOrders] = JSON.parse(
+    await settle(async () =>
+      JSON.stringify(
+        await Promise.all([
+          stack.db.collection('payment_events').countDocuments({ outcome: 'APPLIED' }),
+          stack.db.collection('orders').countDocuments({ status: 'PAID' }),
+        ]),
+      ),
+    ),
+  );
   expect(applied === paidOrders, `${applied} payment events APPLIED for ${paidOrders} paid orders`);
   delete ceiling.peakRssMb;
   return {

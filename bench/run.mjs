@@ -76,6 +76,15 @@ async function main() {
   if (values.only !== 'codec') {
     const { runHttp } = await import('./http.mjs');
     results.http = await runHttp(plan.http, { logDir, runId, cpuProf: values['cpu-prof'] });
+    for (const c of results.http.cases) {
+      const fewest = Math.min(c.fen.requests, c.ceiling.requests);
+      if (fewest < 50) {
+        console.log(
+          `note: ${c.case}: only ${fewest} requests completed in ${plan.http.httpSeconds} s; ` +
+            'the machine or database is too slow for these figures to mean much',
+        );
+      }
+    }
     const mem = results.http.serverMemory;
     console.log(
       `HTTP (autocannon, 100 connections, 127.0.0.1, ${results.http.database})\n${httpTable(results.http)}`,
