@@ -21,6 +21,8 @@ const DEMO_MERCHANT = {
   WX_APPSECRET: '5f2d7a9c1b3e4f60718293a4b5c6d7e8',
   WXPAY_MCHID: '1900000109',
   WXPAY_KEY: 'fensandboxapikey0123456789abcdef',
+  // The sandbox's demo APIv3 key: read only with WXPAY_API_VERSION=v3.
+  WXPAY_V3_KEY: 'fensandboxapiv3key0123456789abcd',
 };
 
 const SANDBOX = {
@@ -67,9 +69,13 @@ function stackEnv(mongo, redis) {
   const SANDBOX_PORT = process.env.SANDBOX_PORT || '3100';
   const SANDBOX_TLS_PORT = process.env.SANDBOX_TLS_PORT || '3101';
   const sandboxUrl = `http://${HOST}:${SANDBOX_PORT}`;
+  const fileDefaults = envFileDefaults();
+  // WXPAY_API_VERSION=v3: WeChat is told the APIv3 notification routes.
+  const v3 = (process.env.WXPAY_API_VERSION || fileDefaults.WXPAY_API_VERSION) === 'v3';
+  const notify = v3 ? '/wxpay/v3' : '/wxpay';
   return {
     ...DEMO_MERCHANT,
-    ...envFileDefaults(),
+    ...fileDefaults,
     MONGODB_URI: mongo.source === 'external' ? mongo.uri : `${mongo.uri}/fen`,
     ...(redis ? { REDIS_URL: redis.url } : {}),
     PORT,
@@ -79,9 +85,10 @@ function stackEnv(mongo, redis) {
     WX_OAUTH_BASE: sandboxUrl,
     WXPAY_API_BASE: sandboxUrl,
     WXPAY_SECAPI_BASE: `https://${HOST}:${SANDBOX_TLS_PORT}`,
+    WXPAY_V3_API_BASE: sandboxUrl,
     WXPAY_CA_CERT_PATH: 'apps/wx-sandbox/certs/ca.pem',
-    WXPAY_NOTIFY_URL: `http://${HOST}:${PORT}/wxpay/notify`,
-    WXPAY_REFUND_NOTIFY_URL: `http://${HOST}:${PORT}/wxpay/refund-notify`,
+    WXPAY_NOTIFY_URL: `http://${HOST}:${PORT}${notify}/notify`,
+    WXPAY_REFUND_NOTIFY_URL: `http://${HOST}:${PORT}${notify}/refund-notify`,
     PUBLIC_URL: `http://${HOST}:${PORT}`,
     WEB_SANDBOX_URL: sandboxUrl,
     ...process.env,
