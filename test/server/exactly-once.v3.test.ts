@@ -186,6 +186,60 @@ describe('APIv3 payment notifications', () => {
   });
 });
 
+describe('APIv3 refund notifications', () => {
+  const refundNotifyUrl = () => `${server.url}/wxpay/v3/refund-notify`;
+
+  it("when a refund is made, then the sandbox's REFUND.SUCCESS is verified, acknowledged with 204 and completes it", async () => {
+    const paid = await paidThroughSandbox(server, sandbox, token);
+    const res = await call(`${server.url}/admin/orders/${paid.id}/refunds`, {
+      token: DEMO.adminToken,
+      headers: { 'idempotency-key': `v3-refund-${paid.outTradeNo}` },
+      body: { amountFen: 100, reason: 'v3 refund' },
+    });
+    expect(res.status).toBe(201);
+    const outRefundNo: string = res.body.refund.outRefundNo;
+    await eventually(
+      async () => {
+        const records = await control(sandbox).notifications(paid.outTradeNo);
+        const refundRecord = records.find((r) => r.kind === 'refund');
+        return refundRecord?.attempts.some((a) => a.http_status === 204) || undefined;
+      },
+      10_000,
+      'the refund notification acknowledged',
+    );
+    const events = await models().PaymentEvent.find({ outRefundNo, kind: 'REFUND_NOTIFY' }).lean();
+    expect(events).toHaveLength(1);
+    expect(events[0]?.fields).toMatchObject({ refund_status: 'SUCCESS', refund_fee: '100' });
+  });
+
+  it('when a refund notification is forged or names a refund we do not have, then FAIL', async () => {
+    const resource = {
+      mchid: DEMO.mchId,
+      out_trade_no: 'FEN0000000000000000v3ghost',
+      transaction_id: '4200000002000000099',
+      out_refund_no: 'RF0000v3ghost',
+      refund_id: '50300000002000000099',
+      refund_status: 'SUCCESS',
+      user_received_account: '支付用户零钱',
+      amount: { total: 100, refund: 100, payer_total: 100, payer_refund: 100 },
+    };
+    const options = { eventType: 'REFUND.SUCCESS', originalType: 'refund' as const };
+    const ghost = await postV3Notification(refundNotifyUrl(), v3Notification(resource, options));
+    expect(ghost.body).toEqual({ code: 'FAIL', message: 'ANOMALY' });
+    const forged = v3Notification(resource, {
+      ...options,
+      signer: { serial: SANDBOX_PLATFORM.serial, privateKey: otherKey() },
+    });
+    const refused = await postV3Notification(refundNotifyUrl(), forged);
+    expect(refused.body).toEqual({ code: 'FAIL', message: 'V3_SIGNATURE_INVALID' });
+    // A payment notification is not a refund notification.
+    const payment = v3Notification(transactionResource({ outTradeNo: 'FEN1x', totalFen: 1 }));
+    expect((await postV3Notification(refundNotifyUrl(), payment)).body?.message).toBe(
+      'NOTIFY_EVENT_UNEXPECTED',
+    );
+  });
+});
+
 /** The sandbox's control API for APIv3 keys. */
 async function sandboxV3(on: Sandbox, path: string, method: 'POST' | 'PUT', body: unknown) {
   const res = await call(`${on.url}/__sandbox/v3/${path}`, { method, body });
