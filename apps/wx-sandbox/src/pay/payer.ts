@@ -1,9 +1,9 @@
 import { formatWxTime, nonceStr, signV2, toXml } from '@fen/wxpay';
 import type { SandboxCore } from '../core.js';
 import { newTransactionId } from '../ids.js';
-import { PREPAY_TTL_MS } from '../state/orders.js';
 import type { Order, PayAttempt } from '../state/orders.js';
 import { sendV3PaymentNotification } from '../v3/notifications.js';
+import { isControlError, payableOrder } from '../web/payable.js';
 import { paidFields } from './order-query.js';
 
 export type PayerOutcome = PayAttempt['outcome'];
@@ -29,27 +29,9 @@ export function payAsPayer(
   bankType = 'OTHERS',
   payerOpenId?: string,
 ): ControlError | { trade_state: string; out_trade_no: string; transaction_id?: string } {
-  const order = core.orders.byPrepayId(prepayId);
-  if (!order)
-    return { status: 404, code: 'PREPAY_NOT_FOUND', message: `no order has prepay_id ${prepayId}` };
-  if (order.state === 'SUCCESS' || order.state === 'REFUND') {
-    return {
-      status: 409,
-      code: 'ORDER_PAID',
-      message: `order ${order.outTradeNo} is already paid`,
-    };
-  }
-  if (order.state === 'CLOSED') {
-    return { status: 409, code: 'ORDER_CLOSED', message: `order ${order.outTradeNo} is closed` };
-  }
+  const order = payableOrder(core, prepayId);
+  if (isControlError(order)) return order;
   const now = core.clock.nowMs();
-  if (prepayId !== order.prepayId || now - order.prepayIssuedAt >= PREPAY_TTL_MS) {
-    return {
-      status: 409,
-      code: 'PREPAY_EXPIRED',
-      message: 'this prepay_id has expired (2 h); the merchant must call unifiedorder again',
-    };
-  }
   order.payAttempts.push({ at: now, outcome });
   if (outcome !== 'success') {
     core.logger({

@@ -5,8 +5,8 @@ import type { Order } from '../state/orders.js';
 
 /**
  * The order a cashier may show for `prepayId`, or why not: unknown, paid, closed, or a prepay_id
- * past its 2 hours or replaced by a newer one. The same checks `payAsPayer` makes when the payer
- * acts, run earlier so a page can refuse before showing anything.
+ * past its 2 hours or replaced by a newer one. `payAsPayer` checks this when the payer acts;
+ * the cashier pages check it earlier, to refuse before showing anything.
  */
 export function payableOrder(core: SandboxCore, prepayId: string): Order | ControlError {
   const order = core.orders.byPrepayId(prepayId);
