@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { formatWxTime } from '@fen/wxpay';
+import { formatWxTime, parseWxTime } from '@fen/wxpay';
 
 /** out_trade_no: 1–32 of `0-9 A-Z a-z _ - | * @` [spec §1]. */
 export const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*@]{1,32}$/;
@@ -46,19 +46,11 @@ export function notifyUrlProblem(url: string, httpHosts: readonly string[]): str
  * `20250230…` is refused. Returns epoch ms or undefined.
  */
 export function parseStrictWxTime(value: string): number | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(value);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const ms = Date.UTC(y, mo - 1, d, h - 8, mi, s);
-  return formatWxTime(new Date(ms)) === value ? ms : undefined;
+  try {
+    return parseWxTime(value).getTime();
+  } catch {
+    return undefined;
+  }
 }
 
 /** `yyyy-MM-dd HH:mm:ss` in Beijing time (refund success_time, bill rows). */
