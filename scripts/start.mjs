@@ -8,7 +8,7 @@ import { bootstrap } from './bootstrap.mjs';
 import { spawnOwned, waitUntil } from './children.mjs';
 import { stopOnSignal } from './cli.mjs';
 import { persistentDataDir, startMongo } from './mongo.mjs';
-import { repoRoot } from './paths.mjs';
+import { SERVER_NODE_ARGS, repoRoot } from './paths.mjs';
 import { ensureRedis } from './redis.mjs';
 import { runInherit } from './run.mjs';
 import { tcpCheck } from './tcp.mjs';
@@ -34,6 +34,7 @@ const SANDBOX = {
 const SERVER = {
   name: 'server',
   main: join(repoRoot, 'apps/server/dist/main.js'),
+  nodeArgs: SERVER_NODE_ARGS,
   health: (env) => `http://${HOST}:${env.PORT}/healthz`,
   port: (env) => env.PORT,
 };
@@ -111,7 +112,7 @@ async function startApp(app, env) {
       `${app.name}: port ${app.port(env)} is already in use (another \`npm start\`?); choose another port`,
     );
   }
-  const proc = spawnOwned(process.execPath, [app.main], {
+  const proc = spawnOwned(process.execPath, [...(app.nodeArgs ?? []), app.main], {
     cwd: repoRoot,
     env,
     prefix: `[${app.name}]`,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { freePort } from '../../scripts/free-port.mjs';
 import { startMongo } from '../../scripts/mongo.mjs';
-import { repoRoot } from '../../scripts/paths.mjs';
+import { SERVER_NODE_ARGS, repoRoot } from '../../scripts/paths.mjs';
 import { tcpCheck } from '../../scripts/tcp.mjs';
 import { ensureRedis } from '../../scripts/redis.mjs';
 import { MERCHANT } from './fixtures.mjs';
@@ -102,8 +102,11 @@ export async function startStack({ logDir, runId, cpuProf = false }) {
   const port = await freePort();
   // --cpu-prof: the server writes a .cpuprofile into the log folder when it stops.
   const profile = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`] : [];
-  // For experiments with V8 flags (e.g. --max-semi-space-size=8); the results record them.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The flags `npm start` runs the server with, or others to experiment (the results record them).
+  const nodeArgs =
+    process.env.BENCH_SERVER_NODE_ARGS === undefined
+      ? SERVER_NODE_ARGS
+      : process.env.BENCH_SERVER_NODE_ARGS.split(' ').filter(Boolean);
   const serverMain = join(repoRoot, 'apps/server/dist/main.js');
   const serverProc = startProcess('server', node, [...nodeArgs, ...profile, serverMain], {
     cwd: repoRoot,
