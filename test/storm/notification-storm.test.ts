@@ -11,6 +11,7 @@ import { freePort } from '../../scripts/free-port.mjs';
 import { startBalancer } from './support/balancer.js';
 import type { Balancer } from './support/balancer.js';
 import { collectOutcome } from './support/outcomes.js';
+import { startPacer } from './support/pacer.js';
 import { mapPool, sleep } from './support/pool.js';
 import { stormRedisUrl } from './support/redis-db.js';
 import { stormTable } from './support/report.js';
@@ -141,7 +142,7 @@ describe(`notification storm (${plan.label})`, () => {
       );
       const fates = orderFates(plan);
       const { stats: traffic } = balancer;
-      const notifyInFlight = () => traffic.inFlight['POST /wxpay/notify'] ?? 0;
+      const pacer = startPacer(traffic);
       const orders = connection.db?.collection('orders');
       if (!orders) throw new Error('not connected');
       const gauge = notificationGauge(sandbox);
@@ -149,7 +150,7 @@ describe(`notification storm (${plan.label})`, () => {
         const paid = await orders.countDocuments({ status: 'PAID' });
         const { undelivered } = gauge();
         const notify = traffic.answered['POST /wxpay/notify'];
-        return `PAID in db ${paid}, undelivered ${undelivered}, notify in flight ${notifyInFlight()}, answered ${notify?.count ?? 0}`;
+        return `PAID in db ${paid}, undelivered ${undelivered}, notify in flight ${pacer.inFlight()}/${pacer.cap()}, answered ${notify?.count ?? 0}`;
       });
       let run;
       let drainedAt: number | undefined;
@@ -162,7 +163,7 @@ describe(`notification storm (${plan.label})`, () => {
           sandbox,
           shoppers,
           servers,
-          notifyInFlight,
+          pacer,
           log,
         });
         // Leave time to collect and print the figures before the test's own timeout.
@@ -177,6 +178,7 @@ describe(`notification storm (${plan.label})`, () => {
         );
       } finally {
         progress.stop();
+        pacer.stop();
       }
       const outcome = await collectOutcome(connection, sandbox, run.fates);
       const timings = {

@@ -252,6 +252,14 @@ export async function collectOutcome(
     }
   }
 
+  // A retried POST /api/orders (same Idempotency-Key) must never have made a second order.
+  if (orders.length !== fates.size || atWeChat.size !== fates.size) {
+    flag(
+      '*',
+      'one order per placed order',
+      `${fates.size} placed, ${orders.length} in db, ${atWeChat.size} at WeChat`,
+    );
+  }
   const counted = (status: string) => orders.filter((order) => order.status === status).length;
   const payments = sandbox.notifications().filter((record) => record.kind === 'payment');
   return {

@@ -1,4 +1,5 @@
 import type { Sandbox } from '@fen/wx-sandbox';
+import type { Pacer } from './pacer.js';
 import { mapPool, sleep } from './pool.js';
 import type { ServerProcess } from './server-process.js';
 import type { PlacedOrder, Shoppers } from './shoppers.js';
@@ -56,11 +57,11 @@ export async function runStorm(deps: {
   sandbox: Sandbox;
   shoppers: Shoppers;
   servers: ServerProcess[];
-  /** Notification POSTs being answered now (from the load balancer). */
-  notifyInFlight: () => number;
+  /** How many notification POSTs the servers may have at once (see pacer.ts). */
+  pacer: Pacer;
   log: (line: string) => void;
 }): Promise<StormRun> {
-  const { plan, fates, tokens, sandbox, shoppers, servers, notifyInFlight, log } = deps;
+  const { plan, fates, tokens, sandbox, shoppers, servers, pacer, log } = deps;
   const started = Date.now();
   const byNo = new Map<string, OrderFate>();
   const kills: StormTimings['kills'] = [];
@@ -72,7 +73,7 @@ export async function runStorm(deps: {
   let previous = { duplicated: [] as string[], dropped: [] as string[] };
   const notifications = notificationGauge(sandbox);
   // Notifications about to be POSTed or being answered: what the servers have on their plate.
-  const load = () => notifications().notAttempted + notifyInFlight();
+  const load = () => notifications().notAttempted + pacer.inFlight();
 
   function killOne(): void {
     const server = servers[kills.length % servers.length] as ServerProcess;
@@ -96,7 +97,7 @@ export async function runStorm(deps: {
   async function act(order: PlacedOrder, fate: OrderFate): Promise<void> {
     switch (fate) {
       case 'pay': {
-        while (load() >= plan.maxNotifyInFlight) await sleep(5);
+        while (load() >= pacer.cap()) await sleep(5);
         const paid = sandbox.pay(order.prepayId, 'success');
         notifications.paid();
         if (paid.trade_state !== 'SUCCESS')
