@@ -151,6 +151,32 @@ export interface Config {
   };
 }
 
+/**
+ * WeChat posts APIv3 JSON to what `WXPAY_NOTIFY_URL` names: pointed at this server's APIv2 route
+ * (or the reverse), every notification would be refused forever, so that is a config error.
+ * A URL on another path (a proxy) is taken as given.
+ */
+function notifyRouteIssues(
+  e: { WXPAY_API_VERSION: 'v2' | 'v3'; WXPAY_NOTIFY_URL: string; WXPAY_REFUND_NOTIFY_URL: string },
+  issues: string[],
+): void {
+  const routes = {
+    v2: { WXPAY_NOTIFY_URL: '/wxpay/notify', WXPAY_REFUND_NOTIFY_URL: '/wxpay/refund-notify' },
+    v3: {
+      WXPAY_NOTIFY_URL: '/wxpay/v3/notify',
+      WXPAY_REFUND_NOTIFY_URL: '/wxpay/v3/refund-notify',
+    },
+  };
+  const other = e.WXPAY_API_VERSION === 'v3' ? 'v2' : 'v3';
+  for (const key of ['WXPAY_NOTIFY_URL', 'WXPAY_REFUND_NOTIFY_URL'] as const) {
+    if (new URL(e[key]).pathname === routes[other][key]) {
+      issues.push(
+        `${key}: names the API${other} route, but WXPAY_API_VERSION is ${e.WXPAY_API_VERSION} (use ${routes[e.WXPAY_API_VERSION][key]})`,
+      );
+    }
+  }
+}
+
 /** Thrown by {@link loadConfig}; `issues` lists every problem, one line each. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -177,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     parsed.success && parsed.data.WXPAY_API_VERSION === 'v3'
       ? loadPayV3Config(env, certificate, parsed.data.WXPAY_V3_API_BASE, issues)
       : undefined;
+  if (parsed.success) notifyRouteIssues(parsed.data, issues);
   if (!parsed.success || certificate === undefined || issues.length > 0) {
     throw new ConfigError(issues);
   }

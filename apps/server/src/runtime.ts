@@ -31,6 +31,12 @@ import { createV3WeChatGateway } from './wechat/gateway-v3.js';
 
 export interface RuntimeOptions {
   clock?: Clock;
+  /**
+   * The wall clock APIv3 signatures carry and replies are checked against (WeChat refuses a
+   * request 5 minutes off, and so does the gateway a reply). Default the system clock; tests
+   * that move the sandbox's clock move this one with it, apart from the business clock.
+   */
+  wechatClock?: Clock;
   logger?: Logger;
 }
 
@@ -75,7 +81,7 @@ export async function createRuntime(
   // WXPAY_API_VERSION picks the protocol; services, routes and orders are the same for both.
   const wechat =
     config.pay.apiVersion === 'v3'
-      ? createV3WeChatGateway(config, tokenCache, clock)
+      ? createV3WeChatGateway(config, tokenCache, options.wechatClock ?? systemClock)
       : createWeChatGateway(config, tokenCache);
 
   const withOrderLock = createOrderLocks();

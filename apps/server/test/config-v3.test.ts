@@ -17,13 +17,19 @@ const v2 = {
   WX_APPSECRET: '5f2d7a9c1b3e4f60718293a4b5c6d7e8',
   WXPAY_MCHID: '1900000109',
   WXPAY_KEY: 'fensandboxapikey0123456789abcdef',
-  WXPAY_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/v3/notify',
-  WXPAY_REFUND_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/v3/refund-notify',
+  WXPAY_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/notify',
+  WXPAY_REFUND_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/refund-notify',
   WXPAY_CERT_P12_PATH: certs.p12,
   SESSION_SECRET: 'x'.repeat(32),
   ADMIN_TOKEN: 'admin-token-0123456789',
 };
-const v3 = { ...v2, WXPAY_API_VERSION: 'v3', WXPAY_V3_KEY: 'fensandboxapiv3key0123456789abcd' };
+const v3 = {
+  ...v2,
+  WXPAY_API_VERSION: 'v3',
+  WXPAY_V3_KEY: 'fensandboxapiv3key0123456789abcd',
+  WXPAY_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/v3/notify',
+  WXPAY_REFUND_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/v3/refund-notify',
+};
 
 function issuesOf(env: Record<string, string | undefined>): string[] {
   try {
@@ -85,6 +91,24 @@ describe('loadConfig for APIv3', () => {
     expect(issues).toEqual([expect.stringContaining('not the APIv2 key (WXPAY_KEY)')]);
   });
 
+  it("when the notify URLs name the other API's routes, then both are refused (WeChat's posts would all fail); a proxy's path is taken as given", () => {
+    const issues = issuesOf({
+      ...v3,
+      WXPAY_NOTIFY_URL: v2.WXPAY_NOTIFY_URL,
+      WXPAY_REFUND_NOTIFY_URL: v2.WXPAY_REFUND_NOTIFY_URL,
+    });
+    expect(issues).toEqual([
+      expect.stringMatching(/^WXPAY_NOTIFY_URL: names the APIv2 route.*\/wxpay\/v3\/notify/),
+      expect.stringMatching(/^WXPAY_REFUND_NOTIFY_URL: names the APIv2 route/),
+    ]);
+    expect(issuesOf({ ...v2, WXPAY_NOTIFY_URL: v3.WXPAY_NOTIFY_URL })).toEqual([
+      expect.stringMatching(/^WXPAY_NOTIFY_URL: names the APIv3 route/),
+    ]);
+    expect(
+      loadConfig({ ...v3, WXPAY_NOTIFY_URL: 'https://edge.example/pay/callback' }).pay.notifyUrl,
+    ).toBe('https://edge.example/pay/callback');
+  });
+
   it('when WXPAY_API_VERSION is neither v2 nor v3, then it is named', () => {
     expect(issuesOf({ ...v2, WXPAY_API_VERSION: 'v4' })[0]).toMatch(/^WXPAY_API_VERSION:/);
   });
@@ -93,7 +117,9 @@ describe('loadConfig for APIv3', () => {
     const block = readFileSync(join(repoRoot, 'apps/server/.env.example'), 'utf8')
       .split('\n')
       .filter((line) =>
-        /^# (WXPAY_API_VERSION|WXPAY_V3_|WXPAY_CERT_SERIAL|WXPAY_PLATFORM)/.test(line),
+        /^# (WXPAY_API_VERSION|WXPAY_V3_|WXPAY_CERT_SERIAL|WXPAY_PLATFORM|WXPAY_(REFUND_)?NOTIFY_URL)/.test(
+          line,
+        ),
       )
       .map((line) => line.slice(2).split('='))
       .map(([key, value]) => [key, key?.endsWith('_PATH') ? join(repoRoot, value ?? '') : value]);

@@ -67,8 +67,8 @@ export function createV3WeChatGateway(
     baseUrl: v3.apiBase,
     ...(pay.ca ? { ca: pay.ca } : {}),
     timeoutMs: pay.timeoutMs,
-    // Request timestamps and the reply skew check follow the server's clock, the one the
-    // tests move together with the sandbox's (in production both are the system clock).
+    // Request timestamps, the reply skew check and the certificate refresh follow WeChat's
+    // wall clock (the system clock; tests move it with the sandbox's).
     now: () => clock.now().getTime(),
   });
   const appIds = new Set(
