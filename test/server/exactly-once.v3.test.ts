@@ -32,7 +32,8 @@ const clock = new TestClock();
 
 beforeAll(async () => {
   sandbox = await startSandbox(0.001);
-  server = await startFenServer(sandbox, { clock });
+  // `clock` moves WeChat's time as the server sees it (signatures, certificate refresh) only.
+  server = await startFenServer(sandbox, { wechatClock: clock });
   token = await login(server, sandbox, 'v3-notify-tester');
 }, 30_000);
 

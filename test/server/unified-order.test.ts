@@ -166,7 +166,9 @@ beforeAll(async () => {
   wechat = control(sandbox);
   proxy = await recordingProxy(sandbox.url);
   direct = await startFenServer(sandbox, {
+    // The sandbox's clock moves with this one, and APIv3 signatures carry that time.
     clock,
+    wechatClock: clock,
     env: { WXPAY_API_BASE: proxy.url, WXPAY_V3_API_BASE: proxy.url, ORDER_TTL_MINUTES: '1440' },
   });
   proxied = await startFenServer(sandbox, {

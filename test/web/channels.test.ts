@@ -179,8 +179,15 @@ describe('official account: OAuth, JSAPI pay and the JS-SDK', () => {
     });
     await control(sandbox).pay(payParams.package.replace('prepay_id=', ''));
     await paid(token, res.body.order.id);
-    const notifications = await control(sandbox).notifications(res.body.order.outTradeNo);
-    const delivered = notifications[0]!.attempts.at(-1)!;
+    // PAID may come through the order's own query first: wait for the delivery itself.
+    const delivered = await eventually(
+      async () =>
+        (await control(sandbox).notifications(res.body.order.outTradeNo))[0]?.attempts.find(
+          (a) => a.result === 'SUCCESS',
+        ),
+      10_000,
+      'the payment notification acknowledged',
+    );
     if (isV3) expect(delivered.http_status).toBe(204);
     else expect(fromXml(delivered.reply!).return_code).toBe('SUCCESS');
   });

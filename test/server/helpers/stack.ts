@@ -121,6 +121,8 @@ export async function startFenServer(
     databaseUri?: string;
     env?: Record<string, string>;
     clock?: Clock;
+    /** The clock APIv3 signatures follow (default the system clock); see RuntimeOptions. */
+    wechatClock?: Clock;
     startJob?: boolean;
   } = {},
 ): Promise<ServerUnderTest> {
@@ -159,6 +161,7 @@ export async function startFenServer(
       startJob: options.startJob ?? false,
       logger: createLogger('debug', logs),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.wechatClock ? { wechatClock: options.wechatClock } : {}),
     },
   );
   return {
