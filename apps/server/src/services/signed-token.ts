@@ -20,8 +20,10 @@ export function readSignedToken(
 ): Record<string, unknown> | undefined {
   const [payload, signature, ...rest] = token.split('.');
   if (!payload || !signature || rest.length > 0) return undefined;
-  const expected = sign(payload, secret);
-  const given = Buffer.from(signature, 'base64url');
+  // Compared as the exact text: decoding first would accept many spellings of one signature
+  // (padding, unused bits, stray characters), so a token would not be one string.
+  const expected = Buffer.from(sign(payload, secret).toString('base64url'));
+  const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
