@@ -3,7 +3,7 @@ import { createWeChatApi, fromXml } from '@fen/wxpay';
 import { DEMO_MERCHANT, DEMO_MOBILE_APP, DEMO_OA_APP, openIdFor } from '@fen/wx-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { control } from '../server/helpers/sandbox-control.js';
-import { call, eventually, isV3, startSandbox } from '../server/helpers/stack.js';
+import { DEMO, call, eventually, isV3, startSandbox } from '../server/helpers/stack.js';
 import { appParamsSigned, payParamsSigned } from '../server/helpers/pay-version.js';
 import type { Sandbox, ServerUnderTest } from '../server/helpers/stack.js';
 import { officialAccountLogin, redirectOf, startChannelsServer } from './helpers/channels-stack.js';
@@ -78,6 +78,30 @@ describe('Native pay', () => {
     });
     expect((await scan(payment.codeUrl)).status).toBe(200);
     await paid(miniToken, res.body.order.id);
+  });
+});
+
+describe('refunds on other channels', () => {
+  it("when a Native order placed with the official account's appid is refunded, then WeChat finds it and it ends REFUNDED", async () => {
+    const res = await order(miniToken, 'native');
+    expect((await scan(res.body.payment.codeUrl)).status).toBe(200);
+    await paid(miniToken, res.body.order.id);
+    const refund = await call(`${server.url}/admin/orders/${res.body.order.id}/refunds`, {
+      token: DEMO.adminToken,
+      body: { amountFen: 1980 },
+      headers: { 'idempotency-key': `channels-refund-${res.body.order.id}` },
+    });
+    expect(refund.status).toBe(201);
+    await eventually(
+      async () => {
+        const now = await call(`${server.url}/api/orders/${res.body.order.id}`, {
+          token: miniToken,
+        });
+        return now.body.order.status === 'REFUNDED' ? true : undefined;
+      },
+      10_000,
+      'REFUNDED',
+    );
   });
 });
 

@@ -13,7 +13,8 @@ const FINAL = new Set(['SUCCESS', 'REFUNDCLOSE', 'CHANGE']);
 
 /**
  * POST /wxpay/refund-notify: decrypt `req_info` (its decryption is the proof of origin — the
- * envelope has no sign), store the event, check it against our refund, complete it once.
+ * envelope has no sign), store the event, check it against our refund, complete it once — with
+ * the outcome refundquery confirms for APIv2, whose req_info can be rearranged undetected.
  */
 export function createRefundNotificationService(deps: {
   refunds: RefundStore;
@@ -88,13 +89,22 @@ export function createRefundNotificationService(deps: {
           return { ok: true, message: 'OK' };
         }
         const wasProcessing = refund.status === 'PROCESSING';
-        await refundService.finish(
-          refund,
-          status as 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE',
-          info.refund_id ? { refundId: info.refund_id } : {},
-          notifyLog,
-        );
-        await events.setOutcome(dedupeKey, wasProcessing ? 'APPLIED' : 'NO_CHANGE', clock.now());
+        if (typeof notification === 'string') {
+          // APIv2's req_info is AES-ECB: no integrity, so blocks of genuine notifications can be
+          // rearranged into another well-formed one (found by the fuzz tests). Its outcome is
+          // taken from refundquery, never from the notification itself.
+          await refundService.queryHeld(refund, notifyLog);
+        } else {
+          await refundService.finish(
+            refund,
+            status as 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE',
+            info.refund_id ? { refundId: info.refund_id } : {},
+            notifyLog,
+          );
+        }
+        const applied =
+          wasProcessing && (await refunds.findByOutRefundNo(outRefundNo))?.status !== 'PROCESSING';
+        await events.setOutcome(dedupeKey, applied ? 'APPLIED' : 'NO_CHANGE', clock.now());
         return { ok: true, message: 'OK' };
       });
     } catch (err) {

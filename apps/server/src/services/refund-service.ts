@@ -81,14 +81,18 @@ export function createRefundService(deps: RefundServiceDeps) {
   async function submit(order: OrderRecord, refund: RefundDoc, log: Logger): Promise<void> {
     if (refund.acceptedAt || refund.status !== 'PROCESSING') return;
     try {
-      const reply = await wechat.refund({
-        out_trade_no: order.outTradeNo,
-        out_refund_no: refund.outRefundNo,
-        total_fee: String(order.totalFen),
-        refund_fee: String(refund.amountFen),
-        ...(refund.reason ? { refund_desc: refund.reason.slice(0, 80) } : {}),
-        notify_url: deps.refundNotifyUrl,
-      });
+      // With the appid the order was placed with: WeChat knows the order under that one.
+      const reply = await wechat.refund(
+        {
+          out_trade_no: order.outTradeNo,
+          out_refund_no: refund.outRefundNo,
+          total_fee: String(order.totalFen),
+          refund_fee: String(refund.amountFen),
+          ...(refund.reason ? { refund_desc: refund.reason.slice(0, 80) } : {}),
+          notify_url: deps.refundNotifyUrl,
+        },
+        order.appId,
+      );
       await refunds.markAccepted(refund.outRefundNo, reply.refund_id, clock.now());
       log.info({ outRefundNo: refund.outRefundNo, refundId: reply.refund_id }, 'refund accepted');
     } catch (err) {
@@ -217,6 +221,9 @@ export function createRefundService(deps: RefundServiceDeps) {
     query(refund: RefundDoc, log: Logger): Promise<void> {
       return withOrderLock(refund.outTradeNo, () => queryLocked(refund, log));
     },
+
+    /** The same, for a caller that already holds the order lock (a refund notification). */
+    queryHeld: queryLocked,
   };
 
   async function createLocked(
@@ -274,7 +281,8 @@ export function createRefundService(deps: RefundServiceDeps) {
     const now = clock.now();
     let reply: Record<string, string>;
     try {
-      reply = await wechat.refundQuery(refund.outRefundNo);
+      const order = await orders.findById(refund.orderId.toHexString());
+      reply = await wechat.refundQuery(refund.outRefundNo, order?.appId);
     } catch (err) {
       const detail = describeWeChatFailure(err);
       await refunds.note(refund.outRefundNo, {
