@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createLogger, loadConfig, startServer } from '@fen/server';
 import type { Clock, RunningServer } from '@fen/server';
 import { DEMO_CERTS_DIR, DEMO_MERCHANT, createSandbox } from '@fen/wx-sandbox';
@@ -7,6 +6,10 @@ import type { Sandbox } from '@fen/wx-sandbox';
 import { fileURLToPath } from 'node:url';
 import mongoose from 'mongoose';
 import { inject } from 'vitest';
+import { callJson } from '../../support/http-json.js';
+import { LogCapture } from '../../support/log-capture.js';
+
+export { LogCapture };
 
 export const DEMO = {
   appId: 'wxfe00000000000001',
@@ -71,18 +74,6 @@ export async function dropDatabase(uri: string): Promise<void> {
     await connection.dropDatabase();
   } finally {
     await connection.close();
-  }
-}
-
-/** Log lines kept in memory, so a test can look for what must never be logged. */
-export class LogCapture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    done();
-  }
-  get text(): string {
-    return this.lines.join('\n');
   }
 }
 
@@ -176,31 +167,8 @@ export async function startFenServer(
   };
 }
 
-/** JSON over real HTTP. */
-export async function call(
-  url: string,
-  init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
-  // Tests read response fields directly; the assertions are the type check.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-): Promise<{ status: number; body: any; headers: Headers }> {
-  const headers: Record<string, string> = { ...init.headers };
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(url, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers,
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // XML or empty
-  }
-  return { status: response.status, body, headers: response.headers };
-}
+/** JSON over real HTTP (15 s per request). */
+export const call = (url: string, init?: Parameters<typeof callJson>[1]) => callJson(url, init);
 
 /** Polls `check` until it returns a value (not undefined), or fails after `timeoutMs`. */
 export async function eventually<T>(

@@ -1,11 +1,14 @@
-import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer } from '../../src/server.js';
 import type { RunningServer } from '../../src/server.js';
+import { callJson } from '../../../../test/support/http-json.js';
+import { LogCapture } from '../../../../test/support/log-capture.js';
 import { makeTestCerts } from './certs.js';
 import { dropDatabase, uniqueDatabaseUri } from './database.js';
+
+export { LogCapture };
 
 export const DEMO = {
   appId: 'wxfe00000000000001',
@@ -15,18 +18,6 @@ export const DEMO = {
   sessionSecret: 'test-session-secret-0123456789abcdef',
   adminToken: 'test-admin-token-0123456789',
 };
-
-/** Log lines a test can inspect (e.g. that no secret was ever written). */
-export class LogCapture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    done();
-  }
-  get text(): string {
-    return this.lines.join('\n');
-  }
-}
 
 export interface TestServer {
   running: RunningServer;
@@ -96,28 +87,6 @@ export async function startTestServer(
   };
 }
 
-/** JSON over real HTTP, returning status, body and headers. */
-export async function call(
-  url: string,
-  init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
-  // Tests read response fields directly; the assertions are the type check.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-): Promise<{ status: number; body: any; headers: Headers }> {
-  const headers: Record<string, string> = { ...init.headers };
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(url, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers,
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON (notification replies are XML)
-  }
-  return { status: response.status, body, headers: response.headers };
-}
+/** JSON over real HTTP, returning status, body and headers (10 s per request). */
+export const call = (url: string, init?: Parameters<typeof callJson>[1]) =>
+  callJson(url, init, 10_000);
