@@ -109,7 +109,9 @@ export function persistentDataDir(handler) {
 function ferretArgs(handler, dir, port) {
   const backend =
     handler === 'postgresql'
-      ? [`--postgresql-url=${process.env.FEN_POSTGRESQL_URL || DEFAULT_POSTGRESQL_URL}`]
+      ? [
+          `--postgresql-url=${withCustomPlans(process.env.FEN_POSTGRESQL_URL || DEFAULT_POSTGRESQL_URL)}`,
+        ]
       : [`--sqlite-url=file:${dir}/`];
   return [
     `--handler=${handler}`,
@@ -120,6 +122,18 @@ function ferretArgs(handler, dir, port) {
     '--telemetry=disable',
     '--log-level=warn',
   ];
+}
+
+/**
+ * FerretDB's statements name fields through parameters (`_jsonb->$1 @> $2`), so a cached generic
+ * plan cannot use the GIN indexes Fen adds (fen_containment_indexes.go); a custom plan can.
+ * @param {string} url
+ */
+function withCustomPlans(url) {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('plan_cache_mode'))
+    parsed.searchParams.set('plan_cache_mode', 'force_custom_plan');
+  return parsed.toString();
 }
 
 async function main() {

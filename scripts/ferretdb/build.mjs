@@ -19,23 +19,39 @@ import { outputOf, runOrThrow } from '../run.mjs';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 const FERRETDB_VERSION = 'v1.24.2';
 /** Changes whenever the patch changes, so an older build is rebuilt. */
-const BUILD_ID = `${FERRETDB_VERSION}+fen.1`;
-const PATCH_FILE = join(import.meta.dirname, 'fen_serialize_writes.go');
+const BUILD_ID = `${FERRETDB_VERSION}+fen.2`;
 
-/** The lines the patch adds after the parameters of `update` and `findAndModify` are parsed. */
-const LOCK_INSERTIONS = [
+/** Fen's files added to the source, by the package folder they join. */
+const PATCH_FILES = [
+  { file: 'fen_serialize_writes.go', into: 'internal/handler' },
+  { file: 'fen_containment_indexes.go', into: 'internal/backends/postgresql/metadata' },
+];
+
+const LOCK_LINE = '\n\tdefer fenLockCollection(params.DB, params.Collection)()\n';
+
+/** The lines the patch adds to FerretDB's own files, each after an anchor. */
+const INSERTIONS = [
+  // The per-collection lock, after the parameters of `update` and `findAndModify` are parsed.
   {
     file: 'internal/handler/msg_update.go',
     after:
       'params, err := common.GetUpdateParams(document, h.L)\n\tif err != nil {\n\t\treturn nil, lazyerrors.Error(err)\n\t}\n',
+    add: LOCK_LINE,
   },
   {
     file: 'internal/handler/msg_findandmodify.go',
     after:
       'params, err := common.GetFindAndModifyParams(document, h.L)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n',
+    add: LOCK_LINE,
+  },
+  // The GIN indexes, once PostgreSQL has created an index's btree.
+  {
+    file: 'internal/backends/postgresql/metadata/registry.go',
+    after:
+      '\t\tif _, err = p.Exec(ctx, q); err != nil {\n\t\t\t_ = r.indexesDrop(ctx, p, dbName, collectionName, created)\n\t\t\treturn lazyerrors.Error(err)\n\t\t}\n',
+    add: '\n\t\tif err = fenCreateContainmentIndexes(ctx, p, dbName, c.TableName, index); err != nil {\n\t\t\t_ = r.indexesDrop(ctx, p, dbName, collectionName, created)\n\t\t\treturn lazyerrors.Error(err)\n\t\t}\n',
   },
 ];
-const LOCK_LINE = '\n\tdefer fenLockCollection(params.DB, params.Collection)()\n';
 
 /**
  * The FerretDB binary to run: `$FERRETDB_BIN` if set, else Fen's build in the cache folder, built
@@ -130,14 +146,19 @@ async function build(binDir, binary, log) {
   }
 }
 
-/** Adds Fen's per-collection lock for read-modify-write commands (see fen_serialize_writes.go). */
+/**
+ * Adds Fen's per-collection lock for read-modify-write commands (fen_serialize_writes.go) and the
+ * GIN indexes that let PostgreSQL serve FerretDB's equality filters (fen_containment_indexes.go).
+ */
 function applyPatch(sourceDir) {
-  cpSync(PATCH_FILE, join(sourceDir, 'internal/handler/fen_serialize_writes.go'));
-  for (const { file, after } of LOCK_INSERTIONS) {
+  for (const { file, into } of PATCH_FILES)
+    cpSync(join(import.meta.dirname, file), join(sourceDir, into, file));
+  for (const { file, after, add } of INSERTIONS) {
     const path = join(sourceDir, file);
     const source = readFileSync(path, 'utf8');
-    if (!source.includes(after)) throw new Error(`FerretDB patch: anchor not found in ${file}`);
-    writeFileSync(path, source.replace(after, after + LOCK_LINE));
+    if (source.split(after).length !== 2)
+      throw new Error(`FerretDB patch: anchor not found once in ${file}`);
+    writeFileSync(path, source.replace(after, after + add));
   }
 }
 
