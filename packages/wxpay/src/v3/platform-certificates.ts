@@ -22,7 +22,9 @@ export interface PlatformCertificateStoreOptions {
   keepForMs?: number;
   /**
    * After a download, an unknown serial does not trigger another for this long (ms), so a
-   * stream of forged serials cannot make every request download. Default 60 s.
+   * stream of forged serials cannot make every request download. Default 10 s: shorter than
+   * WeChat's first notification retry (15 s), so a notification signed with a brand-new
+   * certificate is accepted on that retry at the latest.
    */
   minRefreshIntervalMs?: number;
 }
@@ -61,7 +63,7 @@ export class PlatformCertificateStore implements V3KeySource {
       now: options.now ?? Date.now,
       refreshAfterMs: options.refreshAfterMs ?? 12 * HOUR_MS,
       keepForMs: options.keepForMs ?? 7 * 24 * HOUR_MS,
-      minRefreshIntervalMs: options.minRefreshIntervalMs ?? 60_000,
+      minRefreshIntervalMs: options.minRefreshIntervalMs ?? 10_000,
     };
   }
 
