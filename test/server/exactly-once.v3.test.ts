@@ -10,7 +10,7 @@ import {
   transactionResource,
   v3Notification,
 } from './helpers/notifications-v3.js';
-import { control, prepayIdOf } from './helpers/sandbox-control.js';
+import { control } from './helpers/sandbox-control.js';
 import {
   DEMO,
   TestClock,
@@ -20,6 +20,7 @@ import {
   startSandbox,
 } from './helpers/stack.js';
 import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
+import { loginAs, paidThroughSandbox, placeOrder, sandboxV3 } from './helpers/v3-flow.js';
 
 // The APIv3 counterparts of exactly-once.test.ts (only in the e2e-v3 project): hand-built v3
 // notifications on POST /wxpay/v3/notify — duplicates, forgeries, wrong amounts, unknown
@@ -34,7 +35,7 @@ beforeAll(async () => {
   sandbox = await startSandbox(0.001);
   // `clock` moves WeChat's time as the server sees it (signatures, certificate refresh) only.
   server = await startFenServer(sandbox, { wechatClock: clock });
-  token = await login(server, sandbox, 'v3-notify-tester');
+  token = await loginAs(server, sandbox, 'v3-notify-tester');
 }, 30_000);
 
 afterAll(async () => {
@@ -42,25 +43,7 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-async function login(on: ServerUnderTest, wechat: Sandbox, user: string): Promise<string> {
-  const { code } = await control(wechat).loginCode(user);
-  return (await call(`${on.url}/api/session`, { body: { code } })).body.token;
-}
-
-async function newOrder(
-  on = server,
-  as = token,
-): Promise<{
-  order: { id: string; outTradeNo: string; totalFen: number };
-  payParams: { package: string };
-}> {
-  const res = await call(`${on.url}/api/orders`, {
-    token: as,
-    body: { items: [{ productId: 'pour-over-coffee', quantity: 1 }] },
-  });
-  expect(res.status).toBe(201);
-  return res.body;
-}
+const newOrder = (on = server, as = token) => placeOrder(on, as);
 
 const notifyUrl = () => `${server.url}/wxpay/v3/notify`;
 const models = () => server.running.runtime.db.models;
@@ -241,26 +224,6 @@ describe('APIv3 refund notifications', () => {
   });
 });
 
-/** The sandbox's control API for APIv3 keys. */
-async function sandboxV3(on: Sandbox, path: string, method: 'POST' | 'PUT', body: unknown) {
-  const res = await call(`${on.url}/__sandbox/v3/${path}`, { method, body });
-  expect(res.status).toBe(200);
-  return res.body;
-}
-
-async function paidThroughSandbox(on: ServerUnderTest, wechat: Sandbox, as: string) {
-  const { order, payParams } = await newOrder(on, as);
-  await control(wechat).pay(prepayIdOf(payParams));
-  return eventually(
-    async () => {
-      const res = await call(`${on.url}/api/orders/${order.id}`, { token: as });
-      return res.body.order?.status === 'PAID' ? res.body.order : undefined;
-    },
-    10_000,
-    `order ${order.outTradeNo} PAID`,
-  );
-}
-
 describe('platform certificate rotation', () => {
   it('when the sandbox rotates its platform certificate, then a payment signed with the new one is verified after one download, and the old one is still honoured during the overlap', async () => {
     // The server already holds the first certificate (downloaded on its first v3 reply).
@@ -270,9 +233,9 @@ describe('platform certificate rotation', () => {
     });
     expect(rotated.previous_serial_no).toBe(SANDBOX_PLATFORM.serial);
     expect(rotated.signing_serial).toBe(rotated.serial_no);
-    // An unknown serial is fetched at most once a minute (a forged serial must not make the
-    // server hammer WeChat): step past that, as WeChat's later retries would.
-    clock.advance(61_000);
+    // An unknown serial is fetched at most once in 10 s (a forged serial must not make the
+    // server hammer WeChat): step past that, as WeChat's first retry (15 s) would.
+    clock.advance(11_000);
     try {
       const paid = await paidThroughSandbox(server, sandbox, token);
       // The order may turn PAID through its own query first; the notification is acknowledged.
@@ -289,7 +252,7 @@ describe('platform certificate rotation', () => {
       const old = v3Notification(transactionResource(order));
       expect((await postV3Notification(notifyUrl(), old)).status).toBe(204);
     } finally {
-      clock.advance(-61_000);
+      clock.advance(-11_000);
     }
   });
 });
@@ -317,7 +280,7 @@ describe('public-key mode', () => {
   });
 
   it('when WeChat signs with the platform public key, then replies and the notification verify and the order is PAID', async () => {
-    const buyer = await login(pkServer, pkSandbox, 'v3-public-key-buyer');
+    const buyer = await loginAs(pkServer, pkSandbox, 'v3-public-key-buyer');
     const paid = await paidThroughSandbox(pkServer, pkSandbox, buyer);
     expect(paid.transactionId).toMatch(/^\d+$/);
     await eventually(

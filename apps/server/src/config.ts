@@ -34,6 +34,10 @@ const envSchema = z.object({
       .regex(/^rediss?:\/\/.+/, 'must be a redis:// URI')
       .optional(),
   ),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{0,64}$/, 'must be up to 64 letters, digits, _ : . or -')
+    .default(''),
   WX_APPID: z.string().regex(/^wx[0-9a-zA-Z]{16}$/, 'must look like wx + 16 characters'),
   WX_APPSECRET: z
     .string()
@@ -101,6 +105,8 @@ export interface Config {
   host: string;
   mongodbUri: string;
   redisUrl?: string;
+  /** Put before every Redis key, so deployments sharing one Redis keep their own tokens. */
+  redisKeyPrefix: string;
   logLevel: LogLevel;
   trustProxy: boolean;
   shutdownTimeoutMs: number;
@@ -213,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     mongodbUri: e.MONGODB_URI,
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

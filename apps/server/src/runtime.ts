@@ -54,8 +54,8 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-async function connectRedis(url: string, log: Logger): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+async function connectRedis(url: string, keyPrefix: string, log: Logger): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, keyPrefix });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error'));
   await redis.connect();
   return redis;
@@ -71,7 +71,9 @@ export async function createRuntime(
   const db = await connectDatabase(config.mongodbUri);
   let redis: Redis | undefined;
   try {
-    redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
+    redis = config.redisUrl
+      ? await connectRedis(config.redisUrl, config.redisKeyPrefix, log)
+      : undefined;
   } catch (err) {
     await db.close();
     throw err;
