@@ -5,7 +5,7 @@ import { defineProject } from 'vitest/config';
 export default defineProject({
   test: {
     name: 'e2e-v3',
-    include: ['server/**/*.test.ts', 'miniprogram/**/*.test.ts', 'web/channels.test.ts'],
+    include: ['server/**/*.test.ts', 'miniprogram/**/*.test.ts', 'web/*.test.ts'],
     exclude: ['**/node_modules/**'],
     env: { FEN_WXPAY_API_VERSION: 'v3' },
   },

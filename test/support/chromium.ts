@@ -36,5 +36,7 @@ export function screenshotPath(name: string): string {
     'screenshots',
   );
   mkdirSync(dir, { recursive: true });
-  return join(dir, name);
+  // The e2e-v3 project runs the same browser tests at the same time: keep its pictures apart.
+  const version = process.env.FEN_WXPAY_API_VERSION === 'v3' ? 'v3-' : '';
+  return join(dir, version + name);
 }

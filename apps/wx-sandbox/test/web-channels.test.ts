@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_OA_APP, createSandbox, openIdFor } from '../src/index.js';
@@ -6,6 +7,7 @@ import { jsapiPaySign } from '../src/web/jsapi-check.js';
 import { eventually, json, postPay, send, startReceiver } from './support/http.js';
 import type { Receiver } from './support/http.js';
 import { jsapiFields } from './support/orders.js';
+import { jsapiBody, merchantKey, rsaSha256, v3Call } from './support/v3-wire.js';
 import { DEMO, signed, testSign } from './support/wire.js';
 import type { SignType } from './support/wire.js';
 
@@ -252,7 +254,8 @@ describe('the JSAPI paySign check behind jsbridge.js', () => {
         [{ nonceStr: `${params.nonceStr}x` }, 'INVALID_PAY_SIGN'],
         [{ timeStamp: String(Number(params.timeStamp) + 1) }, 'INVALID_PAY_SIGN'],
         [{ signType: type === 'MD5' ? 'HMAC-SHA256' : 'MD5' }, 'SIGN_TYPE_MISMATCH'],
-        [{ signType: 'RSA' }, 'INVALID_SIGN_TYPE'],
+        [{ signType: 'RSA' }, 'SIGN_TYPE_MISMATCH'],
+        [{ signType: 'SHA1' }, 'INVALID_SIGN_TYPE'],
         [{ timeStamp: Number(params.timeStamp) }, 'INVALID_PARAMS'],
         [{ paySign: '' }, 'LACK_PARAMS'],
         [{ package: prepayId }, 'INVALID_PACKAGE'],
@@ -273,6 +276,46 @@ describe('the JSAPI paySign check behind jsbridge.js', () => {
       };
       const refused = await json(`${sandbox.url}/__sandbox/jsapi-pay/check`, wrongKey);
       expect(refused.body.error).toEqual({ code: 'INVALID_PAY_SIGN', message: '支付验证签名失败' });
+    }
+  });
+
+  it('when an APIv3 order is paid with its RSA paySign, then the check accepts it; MD5, another key or a changed field is refused', async () => {
+    const body = jsapiBody(openIdFor(OA.appId, 'alice'), { appid: OA.appId });
+    const placed = await v3Call(sandbox.url, 'POST', '/v3/pay/transactions/jsapi', body, {
+      timestamp: Math.floor(sandbox.now().getTime() / 1000), // signed at the sandbox's time
+    });
+    expect(placed.status, placed.text).toBe(200);
+    const unsigned = {
+      appId: OA.appId,
+      timeStamp: String(Math.floor(Date.now() / 1000)),
+      nonceStr: 'v3nonce0123456789',
+      package: `prepay_id=${placed.json.prepay_id}`,
+    };
+    const v3Message = (p: typeof unsigned) =>
+      `${p.appId}\n${p.timeStamp}\n${p.nonceStr}\n${p.package}\n`;
+    const params = {
+      ...unsigned,
+      signType: 'RSA',
+      paySign: rsaSha256(v3Message(unsigned), merchantKey()),
+    };
+    const ok = await json(`${sandbox.url}/__sandbox/jsapi-pay/check`, params);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ ok: true, out_trade_no: body.out_trade_no, total_fee: 1990 });
+
+    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const refusals: [Record<string, unknown>, string][] = [
+      [
+        { signType: 'MD5', paySign: testPaySign({ ...unsigned, signType: 'MD5' }, 'MD5') },
+        'SIGN_TYPE_MISMATCH',
+      ],
+      [{ paySign: rsaSha256(v3Message(unsigned), otherKey) }, 'INVALID_PAY_SIGN'],
+      [{ nonceStr: `${unsigned.nonceStr}x` }, 'INVALID_PAY_SIGN'],
+      [{ paySign: `${params.paySign.slice(0, -4)}` }, 'INVALID_PAY_SIGN'],
+    ];
+    for (const [change, code] of refusals) {
+      const bad = await json(`${sandbox.url}/__sandbox/jsapi-pay/check`, { ...params, ...change });
+      expect(bad.status, JSON.stringify(change)).toBe(400);
+      expect(bad.body.error.code, JSON.stringify(change)).toBe(code);
     }
   });
 

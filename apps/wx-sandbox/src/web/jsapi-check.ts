@@ -1,9 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
-import { canonicalStringV2, isSignType, signV2 } from '@fen/wxpay';
+import { canonicalStringV2, isSignType, rsaVerify, signV2, v3PaySignMessage } from '@fen/wxpay';
 import type { SignType } from '@fen/wxpay';
 import type { SandboxCore } from '../core.js';
 import type { ControlError } from '../pay/payer.js';
 import type { Order } from '../state/orders.js';
+import { v3State } from '../v3/state.js';
 import { isControlError, payableOrder } from './payable.js';
 
 /** What a merchant's page passes to `WeixinJSBridge.invoke('getBrandWCPayRequest', …)`. */
@@ -46,7 +47,8 @@ function sameSign(expected: string, given: string): boolean {
  * What WeChat's client checks before it shows the cashier for `getBrandWCPayRequest` [spec §5]:
  * the six fields are strings (WeChat refuses a numeric timeStamp on some clients), appId is an app
  * bound to a merchant, `package=prepay_id=…` names a payable JSAPI order of that appid placed with
- * the same signType, and paySign is the merchant's sign over the five other fields. Returns the
+ * the same signType (RSA for an APIv3 order), and paySign is the merchant's sign over the five
+ * other fields (APIv2) or its RSA signature over appId, timeStamp, nonceStr and package (APIv3). Returns the
  * order, or the first refusal — as WeChat, whose client shows one reason.
  */
 export function checkJsapiPay(
@@ -58,13 +60,16 @@ export function checkJsapiPay(
     if (value === undefined || value === '') return refuse('LACK_PARAMS', `缺少参数${name}`);
     if (typeof value !== 'string') return refuse('INVALID_PARAMS', `${name} must be a string`);
   }
-  const p = body as Record<(typeof JSAPI_PAY_FIELDS)[number], string>;
+  const p = body as JsapiPayFields;
   if (!/^[0-9]{1,10}$/.test(p.timeStamp)) {
     return refuse('INVALID_PARAMS', 'timeStamp must be seconds since the epoch, as a string');
   }
   if (p.nonceStr.length > 32) return refuse('INVALID_PARAMS', 'nonceStr is longer than 32');
-  if (!isSignType(p.signType)) {
-    return refuse('INVALID_SIGN_TYPE', 'signType must be MD5 or HMAC-SHA256 (APIv2)');
+  if (!isSignType(p.signType) && p.signType !== 'RSA') {
+    return refuse(
+      'INVALID_SIGN_TYPE',
+      'signType must be MD5 or HMAC-SHA256 (APIv2), or RSA (APIv3)',
+    );
   }
   if (!core.identities.app(p.appId)) return refuse('UNKNOWN_APPID', `appId ${p.appId} is unknown`);
   const prepayId = /^prepay_id=(.+)$/.exec(p.package)?.[1];
@@ -78,28 +83,53 @@ export function checkJsapiPay(
   if (order.tradeType !== 'JSAPI') {
     return refuse('NOT_JSAPI', `the order's trade_type is ${order.tradeType}, not JSAPI`);
   }
-  if (p.signType !== order.signType) {
+  // An APIv3 order is paid with an RSA paySign; an APIv2 one by its unifiedorder's sign_type.
+  if (order.api === 'v3' && p.signType !== 'RSA') {
+    return refuse('SIGN_TYPE_MISMATCH', 'signType must be RSA: the order was placed through APIv3');
+  }
+  if (order.api !== 'v3' && p.signType !== order.signType) {
     return refuse(
       'SIGN_TYPE_MISMATCH',
       `signType must be the sign_type the order was placed with (${order.signType})`,
     );
   }
-  const expected = jsapiPaySign(p, p.signType, merchant.key);
-  if (!sameSign(expected, p.paySign)) {
-    // The canonical string holds no secret: it is what lets a merchant find its mistake.
+  const signed =
+    order.api === 'v3' ? checkV3PaySign(core, order, p) : checkV2PaySign(p, merchant.key);
+  if (!signed.valid) {
+    // The signed text holds no secret: it is what lets a merchant find its mistake.
     core.logger({
       level: 'warn',
       msg: 'jsapi paySign mismatch',
       out_trade_no: order.outTradeNo,
-      canonical: canonicalStringV2({
-        appId: p.appId,
-        timeStamp: p.timeStamp,
-        nonceStr: p.nonceStr,
-        package: p.package,
-        signType: p.signType,
-      }),
+      canonical: signed.message,
     });
     return refuse('INVALID_PAY_SIGN', '支付验证签名失败');
   }
   return order;
+}
+
+type JsapiPayFields = Record<(typeof JSAPI_PAY_FIELDS)[number], string>;
+
+/** APIv2: the merchant key's sign over the five other fields, by their signType. */
+function checkV2PaySign(p: JsapiPayFields, key: string): { valid: boolean; message: string } {
+  const signType = p.signType as SignType;
+  const { appId, timeStamp, nonceStr } = p;
+  return {
+    valid: sameSign(jsapiPaySign(p, signType, key), p.paySign),
+    message: canonicalStringV2({ appId, timeStamp, nonceStr, package: p.package, signType }),
+  };
+}
+
+/** APIv3 [spec §5]: SHA256withRSA by the merchant's key over `appId\ntimeStamp\nnonceStr\npackage\n`. */
+function checkV3PaySign(
+  core: SandboxCore,
+  order: Order,
+  p: JsapiPayFields,
+): { valid: boolean; message: string } {
+  const message = v3PaySignMessage(p.appId, p.timeStamp, p.nonceStr, p.package);
+  const credentials = v3State(core).credentials.get(order.mchId);
+  return {
+    valid: credentials !== undefined && rsaVerify(message, p.paySign, credentials.publicKey),
+    message,
+  };
 }
