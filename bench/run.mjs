@@ -41,6 +41,8 @@ async function ensureBuilt() {
 
 async function main() {
   const { values } = parseArgs({
+    // `pnpm bench -- --quick` passes the `--` on (pnpm 10): what follows it is still ours.
+    args: process.argv.slice(2).filter((arg) => arg !== '--'),
     options: {
       quick: { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },

@@ -19,7 +19,7 @@ import { outputOf, runOrThrow } from '../run.mjs';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 const FERRETDB_VERSION = 'v1.24.2';
 /** Changes whenever the patch changes, so an older build is rebuilt. */
-const BUILD_ID = `${FERRETDB_VERSION}+fen.2`;
+const BUILD_ID = `${FERRETDB_VERSION}+fen.3`;
 
 /** Fen's files added to the source, by the package folder they join. */
 const PATCH_FILES = [

@@ -21,8 +21,9 @@ import (
 // fenCreateContainmentIndexes creates, if missing, a GIN index per top-level key of index.
 func fenCreateContainmentIndexes(ctx context.Context, p *pgxpool.Pool, dbName, tableName string, index IndexInfo) error {
 	for _, key := range index.Key {
-		// Dotted fields are not pushed down (FerretDB's default), so they get no GIN index.
-		if strings.Contains(key.Field, ".") || key.Field == "_id" {
+		// Dotted fields are not pushed down (FerretDB's default), so they get no GIN index. _id does:
+		// FerretDB looks it up with `@>` too.
+		if strings.Contains(key.Field, ".") {
 			continue
 		}
 
