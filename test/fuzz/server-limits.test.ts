@@ -75,3 +75,27 @@ describe('body limits', () => {
     expect(JSON.parse(over?.body.toString() ?? '{}').error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 });
+
+describe('half-closed requests', () => {
+  // Found by the full fuzz run (seed 875824138): `GET /healthz`, then the client closed its
+  // sending side, and the reply never came — Node aborts such requests unless told otherwise.
+  it('when a client half-closes after a complete request, then it is still answered, each time', async () => {
+    const { token } = await stack.login('fuzz-half-close');
+    for (let round = 0; round < 10; round += 1) {
+      const health = await rawRequest(stack.server.running.port, {
+        method: 'GET',
+        path: '/healthz',
+        headers: [],
+        halfClose: true,
+      });
+      expect(health?.status, `round ${round}: /healthz`).toBe(200);
+      const orders = await rawRequest(stack.server.running.port, {
+        method: 'GET',
+        path: '/api/orders',
+        headers: [['Authorization', `Bearer ${token}`]],
+        halfClose: true,
+      });
+      expect(orders?.status, `round ${round}: /api/orders`).toBe(200);
+    }
+  });
+});

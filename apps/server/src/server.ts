@@ -36,6 +36,9 @@ export async function startServer(
 ): Promise<RunningServer> {
   const initial = typeof config === 'function' ? undefined : config;
   const server = createServer();
+  // A client may half-close its side once it has sent a request (fuzzing found `GET /healthz`
+  // then FIN unanswered): by default Node aborts such requests; answer them, then close.
+  Object.assign(server, { httpAllowHalfOpen: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(initial?.port ?? 0, initial?.host ?? '127.0.0.1', () => resolve());
