@@ -20,7 +20,13 @@ import {
   startSandbox,
 } from './helpers/stack.js';
 import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
-import { loginAs, paidThroughSandbox, placeOrder, sandboxV3 } from './helpers/v3-flow.js';
+import {
+  loginAs,
+  notificationAcknowledged,
+  paidThroughSandbox,
+  placeOrder,
+  sandboxV3,
+} from './helpers/v3-flow.js';
 
 // The APIv3 counterparts of exactly-once.test.ts (only in the e2e-v3 project): hand-built v3
 // notifications on POST /wxpay/v3/notify — duplicates, forgeries, wrong amounts, unknown
@@ -239,14 +245,7 @@ describe('platform certificate rotation', () => {
     try {
       const paid = await paidThroughSandbox(server, sandbox, token);
       // The order may turn PAID through its own query first; the notification is acknowledged.
-      await eventually(
-        async () =>
-          (await control(sandbox).notifications(paid.outTradeNo))[0]?.attempts.some(
-            (a) => a.http_status === 204,
-          ) || undefined,
-        10_000,
-        'the rotated-certificate notification acknowledged',
-      );
+      await notificationAcknowledged(sandbox, paid.outTradeNo);
       // During the overlap, a notification signed with the retiring certificate still verifies.
       const { order } = await newOrder();
       const old = v3Notification(transactionResource(order));

@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { control } from './helpers/sandbox-control.js';
 import {
   DEMO,
   TestClock,
   dropDatabase,
-  eventually,
   redisUrl,
   startFenServer,
   startSandbox,
   uniqueDatabaseUri,
 } from './helpers/stack.js';
 import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
-import { loginAs, paidThroughSandbox, placeOrder, sandboxV3 } from './helpers/v3-flow.js';
+import {
+  loginAs,
+  notificationAcknowledged,
+  paidThroughSandbox,
+  placeOrder,
+  sandboxV3,
+} from './helpers/v3-flow.js';
 
 // Two APIv3 server instances on one database and one Redis (the same REDIS_KEY_PREFIX), as a
 // deployment runs them: WeChat's platform certificates are downloaded once and shared, and
@@ -78,14 +82,7 @@ describe('two APIv3 instances sharing one platform-certificate cache', () => {
       // The second instance finds the new serial in the shared set: its replies and the
       // notification signed with the new certificate verify without another download.
       const afterRotation = await paidThroughSandbox(second, sandbox, buyer);
-      await eventually(
-        async () =>
-          (await control(sandbox).notifications(afterRotation.outTradeNo))[0]?.attempts.some(
-            (a) => a.http_status === 204,
-          ) || undefined,
-        10_000,
-        'the notification signed with the new certificate acknowledged',
-      );
+      await notificationAcknowledged(sandbox, afterRotation.outTradeNo);
       expect((await sharedSet()).id).toBe(rotated.id);
     } finally {
       clock.advance(-11_000);

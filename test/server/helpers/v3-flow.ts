@@ -40,6 +40,18 @@ export async function paidThroughSandbox(on: ServerUnderTest, wechat: Sandbox, a
   );
 }
 
+/** Waits until the sandbox has seen the server answer 204 to the order's payment notification. */
+export async function notificationAcknowledged(wechat: Sandbox, outTradeNo: string) {
+  await eventually(
+    async () =>
+      (await control(wechat).notifications(outTradeNo))[0]?.attempts.some(
+        (a) => a.http_status === 204,
+      ) || undefined,
+    10_000,
+    `the notification of ${outTradeNo} acknowledged`,
+  );
+}
+
 /** The sandbox's control API for APIv3 keys (rotation, mode). */
 export async function sandboxV3(on: Sandbox, path: string, method: 'POST' | 'PUT', body: unknown) {
   const res = await call(`${on.url}/__sandbox/v3/${path}`, { method, body });
