@@ -48,8 +48,8 @@ function sameSign(expected: string, given: string): boolean {
  * the six fields are strings (WeChat refuses a numeric timeStamp on some clients), appId is an app
  * bound to a merchant, `package=prepay_id=…` names a payable JSAPI order of that appid placed with
  * the same signType (RSA for an APIv3 order), and paySign is the merchant's sign over the five
- * other fields (APIv2) or its RSA signature over appId, timeStamp, nonceStr and package (APIv3). Returns the
- * order, or the first refusal — as WeChat, whose client shows one reason.
+ * other fields (APIv2) or its RSA signature over appId, timeStamp, nonceStr and package (APIv3).
+ * Returns the order, or the first refusal — as WeChat, whose client shows one reason.
  */
 export function checkJsapiPay(
   core: SandboxCore,
