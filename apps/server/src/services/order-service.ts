@@ -318,7 +318,9 @@ export function createOrderService(deps: OrderServiceDeps) {
         });
         if (inserted) {
           log.info({ outTradeNo, totalFen, channel }, 'order created');
-          return locked(inserted, (fresh) => payParamsFor(fresh, log));
+          // No re-read under the lock: nothing else has acted on an order this new, and
+          // setPrepay only moves a PENDING one.
+          return withOrderLock(outTradeNo, () => payParamsFor(inserted, log));
         }
         // A concurrent request with the same Idempotency-Key won the insert.
         const winner = await orders.findByIdempotencyKey(idempotencyKey);

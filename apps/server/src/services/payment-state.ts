@@ -103,7 +103,6 @@ export function createPaymentState(deps: PaymentStateDeps) {
             : (change.reason ?? change.source),
       },
     );
-    await claims.markApplied(exitKey(order), clock.now());
     return moved ?? (await orders.findById(order._id.toHexString())) ?? order;
   }
 
@@ -113,8 +112,9 @@ export function createPaymentState(deps: PaymentStateDeps) {
     change: ExitChange,
   ): Promise<{ decided: ExitChange; won: boolean; order: OrderRecord }> {
     const claim = await claims.claim(exitKey(order), change, clock.now());
-    const current =
-      order.status === 'PENDING' || !claim.applied ? await applyExit(order, claim.change) : order;
+    // An order past PENDING already carries the claimed decision: only a claimed exit moves it,
+    // so the order itself records that the claim was applied (no second write to say so).
+    const current = order.status === 'PENDING' ? await applyExit(order, claim.change) : order;
     return { decided: claim.change, won: claim.won, order: current };
   }
 
