@@ -1,6 +1,6 @@
 import { toXml } from '@fen/wxpay';
 import { describe, expect, it } from 'vitest';
-import { call } from '../server/helpers/stack.js';
+import { DEMO, call } from '../server/helpers/stack.js';
 import { MERCHANT, signed } from './support/notifications.js';
 import { NOTIFY_LIMIT } from './support/notify-requests.js';
 import { rawRequest } from './support/raw-http.js';
@@ -97,5 +97,36 @@ describe('half-closed requests', () => {
       });
       expect(orders?.status, `round ${round}: /api/orders`).toBe(200);
     }
+  });
+});
+
+describe('control characters in client text', () => {
+  // Found by the full fuzz run (seed 875824138): an admin order filter holding U+0000 reached
+  // FerretDB/PostgreSQL, whose jsonb cannot hold it, and came back as a 500.
+  it('when a query, a JSON field or a login code holds a NUL, then it is a 400 and nothing changes', async () => {
+    const { token } = await stack.login('fuzz-control-chars');
+    const models = stack.server.running.runtime.db.models;
+    const before = await stateDigest(models, []);
+    const admin = [['Authorization', `Bearer ${DEMO.adminToken}`]] as Array<[string, string]>;
+    for (const path of ['/admin/orders?outTradeNo=%00', '/admin/orders?userId=a%00b']) {
+      const reply = await rawRequest(stack.server.running.port, {
+        method: 'GET',
+        path,
+        headers: admin,
+      });
+      expect(reply?.status, path).toBe(400);
+    }
+    const json = [['Content-Type', 'application/json']] as Array<[string, string]>;
+    const order = await post(
+      '/api/orders',
+      Buffer.from(JSON.stringify({ items: [{ productId: 'mooncake\u0000box', quantity: 1 }] })),
+      [...json, ['Authorization', `Bearer ${token}`]],
+    );
+    expect(order?.status).toBe(400);
+    const session = await post('/api/session', Buffer.from('{"code":"abc\\u0000"}'), json);
+    expect(session?.status).toBe(400);
+    expect(await stateDigest(models, [])).toBe(before);
+    const failed = stack.server.logs.lines.filter((line) => line.includes('"request failed"'));
+    expect(failed).toEqual([]);
   });
 });

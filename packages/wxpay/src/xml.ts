@@ -26,6 +26,13 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const DOCTYPE_OR_ENTITY = /<!\s*(?:DOCTYPE|ENTITY)/i;
+
+/** True for a code point XML 1.0 allows (`Char`), as a character or a character reference. */
+function isXmlChar(code: number): boolean {
+  if (code < 0x20) return code === 0x9 || code === 0xa || code === 0xd;
+  if (code >= 0xd800 && code <= 0xdfff) return false;
+  return code <= 0xfffd || (code >= 0x10000 && code <= 0x10ffff);
+}
 const WHITESPACE_ONLY = /^[ \t\r\n]*$/;
 const TEXT = '#text';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -68,7 +75,7 @@ export function decodeEntities(text: string): string {
       : /^#[0-9]{1,7}$/.test(ref)
         ? parseInt(ref.slice(1), 10)
         : NaN;
-    if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) {
+    if (!isXmlChar(code)) {
       throw new Error(`unknown entity &${ref.slice(0, 20)};`);
     }
     return String.fromCodePoint(code);
@@ -106,6 +113,13 @@ export function fromXml(
   const text = decodeBody(body, maxBytes);
   if (DOCTYPE_OR_ENTITY.test(text)) {
     throw xmlError('XML_DOCTYPE_FORBIDDEN', 'DOCTYPE and ENTITY declarations are not accepted');
+  }
+  // A NUL or another control character is malformed XML, and no store could keep it anyway
+  // (PostgreSQL's jsonb refuses U+0000), so it never becomes a field.
+  const bad = FORBIDDEN_CHARS.exec(text);
+  if (bad) {
+    const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    throw xmlError('XML_MALFORMED', `malformed XML: U+${code} is not allowed in XML`);
   }
   return readFlatXml(text, rootName, decodeEntities) ?? parseFully(text, rootName);
 }

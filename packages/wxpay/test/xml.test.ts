@@ -143,6 +143,33 @@ describe('fromXml: refusals', () => {
     expect(errorCode(() => fromXml('<xml><a>&#0;</a></xml>'))).toMatch(/^xml:XML_MALFORMED$/);
   });
 
+  it('when a character XML 1.0 forbids arrives, raw, in CDATA or as a reference, then it is refused', () => {
+    for (const body of [
+      '<xml><a>x\u0000y</a></xml>',
+      '<xml><a><![CDATA[x\u0000y]]></a></xml>',
+      '<xml><a>x\u0001y</a></xml>',
+      '<xml><a>\uFFFF</a></xml>',
+      '<xml><a>x&#x1;y</a></xml>',
+      '<xml><a>x&#11;y</a></xml>',
+      '<xml><a>&#xFFFE;</a></xml>',
+    ]) {
+      expect(
+        errorCode(() => fromXml(body)),
+        JSON.stringify(body),
+      ).toBe('xml:XML_MALFORMED');
+      expect(
+        errorCode(() => fromXml(Buffer.from(body))),
+        JSON.stringify(body),
+      ).toBe('xml:XML_MALFORMED');
+    }
+    // Tab, newline and carriage return are XML characters, raw or as references (a raw CR is a
+    // line end, which XML reads as LF).
+    expect(fromXml('<xml><a>1\t2\n3\r4</a><b>&#9;&#xA;&#13;</b></xml>')).toEqual({
+      a: '1\t2\n3\n4',
+      b: '\t\n\r',
+    });
+  });
+
   it.each([
     ['truncated', '<xml><a>1</a>'],
     ['truncated in a tag', '<xml><a>1</a'],

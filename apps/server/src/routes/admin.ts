@@ -6,31 +6,25 @@ import { z } from 'zod';
 import { appError } from '../errors.js';
 import type { AppState } from '../http/context.js';
 import { readJsonBody } from '../http/request-body.js';
-import { validate } from '../http/validate.js';
+import { idempotencyKeySchema, plainText, validate } from '../http/validate.js';
 import type { AdminService } from '../services/admin-service.js';
 import type { RefundService } from '../services/refund-service.js';
 
 const listSchema = z.object({
   status: z.enum(ORDER_STATUSES).optional(),
-  outTradeNo: z.string().max(32).optional(),
-  userId: z.string().max(24).optional(),
+  outTradeNo: plainText().max(32).optional(),
+  userId: plainText().max(24).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
 const refundSchema = z.strictObject({
   amountFen: z.number().int().positive().max(100_000_000),
-  reason: z.string().max(80).optional(),
+  reason: plainText().max(80).optional(),
   outRefundNo: z
     .string()
     .regex(/^[0-9A-Za-z_\-|*@]{1,64}$/, 'must be 1–64 characters of 0-9 A-Z a-z _ - | * @')
     .optional(),
 });
-
-/** Same shape as the payer's Idempotency-Key on POST /api/orders. */
-const idempotencyKeySchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_.:-]{8,64}$/, 'must be 8–64 characters of A-Z a-z 0-9 _ . : -')
-  .optional();
 
 /** The operator's API, behind the admin bearer token. */
 export function adminRoutes(

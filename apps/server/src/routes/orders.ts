@@ -6,14 +6,14 @@ import { z } from 'zod';
 import { clientIp } from '../http/client-ip.js';
 import type { AppContext, AppState } from '../http/context.js';
 import { readJsonBody } from '../http/request-body.js';
-import { validate } from '../http/validate.js';
+import { idempotencyKeySchema, plainText, validate } from '../http/validate.js';
 import type { OrderService } from '../services/order-service.js';
 
 const createOrderSchema = z.strictObject({
   items: z
     .array(
       z.strictObject({
-        productId: z.string().min(1).max(64),
+        productId: plainText().min(1).max(64),
         quantity: z.number().int().min(1).max(99),
       }),
     )
@@ -23,11 +23,6 @@ const createOrderSchema = z.strictObject({
 });
 
 const payOrderSchema = z.strictObject({ channel: z.enum(PAY_CHANNELS).optional() });
-
-const idempotencyKeySchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_.:-]{8,64}$/, 'must be 8–64 characters of A-Z a-z 0-9 _ . : -')
-  .optional();
 
 const userId = (ctx: AppContext): string => ctx.state.user?.id ?? '';
 

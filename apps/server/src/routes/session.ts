@@ -2,11 +2,11 @@ import { Router } from '@koa/router';
 import { z } from 'zod';
 import type { AppState } from '../http/context.js';
 import { readJsonBody } from '../http/request-body.js';
-import { validate } from '../http/validate.js';
+import { plainText, validate } from '../http/validate.js';
 import type { SessionService } from '../services/session-service.js';
 
 const createSessionSchema = z.strictObject({
-  code: z.string().min(1).max(256),
+  code: plainText().min(1).max(256),
 });
 
 /** POST /api/session {code}: wx.login() code → our own session token. */
