@@ -78,11 +78,12 @@ describe('payment notifications', () => {
 
   it('when a signed notification names another appid or mch_id, then FAIL and nothing changes', async () => {
     const order = await newOrder();
-    for (const overrides of [{ appid: 'wxfe00000000000002' }, { mch_id: '1900000110' }]) {
-      const reply = await postNotification(
-        notifyUrl(),
-        signedPaymentNotification(order, overrides),
-      );
+    const overrides: Array<Record<string, string>> = [
+      { appid: 'wxfe00000000000002' },
+      { mch_id: '1900000110' },
+    ];
+    for (const override of overrides) {
+      const reply = await postNotification(notifyUrl(), signedPaymentNotification(order, override));
       expect(isSuccessReply(reply.text)).toBe(false);
     }
     expect((await stored(order.id))?.status).toBe('PENDING');

@@ -225,7 +225,12 @@ describe('POST /pay/unifiedorder — re-entry', () => {
   it('when the same out_trade_no comes back with another amount or body, then INVALID_REQUEST "201 商户订单号重复"', async () => {
     const fields = jsapiFields(sandbox);
     await postPay(uo, signed(fields));
-    for (const change of [{ total_fee: '1991' }, { body: 'other' }, { attach: 'x' }]) {
+    const changes: Array<Record<string, string>> = [
+      { total_fee: '1991' },
+      { body: 'other' },
+      { attach: 'x' },
+    ];
+    for (const change of changes) {
       const { reply } = await postPay(uo, signed({ ...fields, ...change }));
       expect(reply).toMatchObject({
         result_code: 'FAIL',

@@ -179,7 +179,7 @@ describe('buildAppPayParams', () => {
     });
     expect(p.package).toBe('Sign=WXPay');
     expect(p.partnerid).toBe(DEMO.mchId);
-    expect(verifyV2(p, DEMO.key)).toBe(true);
+    expect(verifyV2({ ...p }, DEMO.key)).toBe(true);
   });
 
   it('when mchId is not digits, then it is refused', () => {

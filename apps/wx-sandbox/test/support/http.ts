@@ -63,7 +63,7 @@ export function send(
 export async function postPay(
   url: string,
   fields: Record<string, string>,
-  tls?: Parameters<typeof send>[1]['tls'],
+  tls?: NonNullable<Parameters<typeof send>[1]>['tls'],
 ): Promise<{ reply: Record<string, string>; text: string; status: number }> {
   const res = await send(url, {
     body: testXml(fields),
