@@ -84,6 +84,7 @@ const envSchema = z.object({
   WXPAY_V3_API_BASE: optionalString.pipe(baseUrl.default('https://api.mch.weixin.qq.com')),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters'),
   SESSION_TTL_SECONDS: intFrom(60, 30 * 86_400, 86_400),
+  GUEST_SESSIONS_PER_MINUTE: intFrom(1, 100_000, 30),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   ORDER_TTL_MINUTES: intFrom(1, 1440, 30),
   TRUST_PROXY: flag(false),
@@ -144,7 +145,12 @@ export interface Config {
     /** Present when `apiVersion` is `v3`. */
     v3?: PayV3Config;
   };
-  session: { secret: string; ttlSeconds: number };
+  session: {
+    secret: string;
+    ttlSeconds: number;
+    /** Guest sessions (each one a new user) one client IP may open per minute, per instance. */
+    guestsPerMinute: number;
+  };
   adminToken: string;
   orderTtlMinutes: number;
   reconcile: {
@@ -250,7 +256,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       apiVersion: e.WXPAY_API_VERSION,
       ...(v3 ? { v3 } : {}),
     },
-    session: { secret: e.SESSION_SECRET, ttlSeconds: e.SESSION_TTL_SECONDS },
+    session: {
+      secret: e.SESSION_SECRET,
+      ttlSeconds: e.SESSION_TTL_SECONDS,
+      guestsPerMinute: e.GUEST_SESSIONS_PER_MINUTE,
+    },
     adminToken: e.ADMIN_TOKEN,
     orderTtlMinutes: e.ORDER_TTL_MINUTES,
     reconcile: {

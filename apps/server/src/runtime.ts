@@ -6,6 +6,7 @@ import type { AppDeps } from './app.js';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { createRateLimiter } from './http/rate-limit.js';
 import { createMongoLease, createRedisLease } from './jobs/lease.js';
 import { createReconcileJob } from './jobs/reconcile-job.js';
 import type { ReconcileJob } from './jobs/reconcile-job.js';
@@ -148,6 +149,7 @@ export async function createRuntime(
         secret: config.session.secret,
       }),
       sessions,
+      guestLimiter: createRateLimiter({ limit: config.session.guestsPerMinute, windowMs: 60_000 }),
       jssdkConfig: (url) => wechat.jssdkConfig(url),
       publicUrl: config.publicUrl,
       ...(config.webSandboxUrl ? { sandboxUrl: config.webSandboxUrl } : {}),

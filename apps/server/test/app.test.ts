@@ -286,6 +286,26 @@ describe('redis', () => {
   });
 });
 
+describe('guest sessions', () => {
+  it('when one address asks for more guest sessions than the limit, then 429 with Retry-After and no new user', async () => {
+    const limited = await startTestServer({ env: { GUEST_SESSIONS_PER_MINUTE: '2' } });
+    try {
+      const users = () => limited.running.runtime.db.models.User.countDocuments();
+      const guest = () => call(`${limited.url}/api/guest-session`, { method: 'POST' });
+      expect((await guest()).status).toBe(201);
+      expect((await guest()).status).toBe(201);
+      const before = await users();
+      const refused = await guest();
+      expect(refused.status).toBe(429);
+      expect(refused.body.error.code).toBe('RATE_LIMITED');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(await users()).toBe(before);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('secrets', () => {
   it('when requests were served, then no key, secret or token appears in the logs', () => {
     const text = server.logs.text;

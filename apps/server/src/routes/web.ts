@@ -2,7 +2,9 @@ import { Router } from '@koa/router';
 import type { JssdkConfigResponse } from '@fen/contracts';
 import type { Context } from 'koa';
 import { appError, isAppError } from '../errors.js';
+import { clientIp } from '../http/client-ip.js';
 import type { AppState } from '../http/context.js';
+import type { RateLimiter } from '../http/rate-limit.js';
 import type { OAuthLoginService } from '../services/oauth-login-service.js';
 import type { SessionService } from '../services/session-service.js';
 import { checkoutPage, loginFailedPage } from '../web/checkout-page.js';
@@ -11,6 +13,8 @@ export interface WebRoutesDeps {
   oauth: OAuthLoginService;
   sessions: SessionService;
   jssdkConfig(url: string): Promise<JssdkConfigResponse>;
+  /** Counts guest sessions per client IP (see rate-limit.ts). */
+  guestLimiter: RateLimiter;
   /** The server as browsers reach it: only its own pages get a JS-SDK signature. */
   publicUrl: string;
   /** The sandbox's URL when the page runs against it (its WeixinJSBridge stand-in). */
@@ -58,7 +62,14 @@ export function webRoutes(deps: WebRoutesDeps) {
     }
   });
 
+  // Each guest session is a new user document: without a limit, one client could fill the
+  // database.
   router.post('/api/guest-session', async (ctx) => {
+    const decision = deps.guestLimiter(clientIp(ctx));
+    if (!decision.allowed) {
+      ctx.set('Retry-After', String(decision.retryAfterSeconds));
+      throw appError('RATE_LIMITED', 'too many guest sessions from this address; try again later');
+    }
     ctx.status = 201;
     ctx.body = await deps.sessions.guest();
   });
