@@ -11,6 +11,8 @@ export interface ClaimDoc {
   _id: string;
   change: Record<string, unknown>;
   createdAt: Date;
+  /** Set by flows that record the application on the claim (refunds); an order's exit is
+   *  recorded by the order leaving PENDING instead. */
   appliedAt?: Date;
 }
 
