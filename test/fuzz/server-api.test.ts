@@ -9,9 +9,12 @@ import { fuzzRequest } from './support/requests.js';
 import type { FuzzRequest, Known } from './support/requests.js';
 import { expectNoSecret } from './support/secrets.js';
 import { craftSessionToken, useFuzzStack } from './support/stack.js';
-import { stateDigest } from './support/state.js';
+import { keptNow, pruneTo, stateDigest } from './support/state.js';
 
 // Every HTTP route of the real server (real database, Redis and sandbox) under fuzzed requests.
+
+/** Cases between prunes of what accepted requests created (orders, users); CI prunes once. */
+const PRUNE_EVERY = cases(100, 250);
 
 const stack = useFuzzStack();
 
@@ -125,12 +128,20 @@ describe('the HTTP API under fuzzing', () => {
       };
       const tracked = [...ordersOfA, ...ordersOfB];
       let baseline = await stateDigest(models, tracked);
+      const kept = await keptNow(models);
+      let sincePrune = 0;
+      let pruned = 0;
       const app = watchAppRequests(server);
       const statuses = new Map<number | 'none', number>();
 
       await holds(
         'HTTP API: fuzzed requests on every route',
         fc.asyncProperty(fuzzRequest(known), async (input) => {
+          if (++sincePrune > PRUNE_EVERY) {
+            pruned += await pruneTo(models, kept);
+            baseline = await stateDigest(models, tracked);
+            sincePrune = 1;
+          }
           const reply = await rawRequest(
             server.running.port,
             input.request,
@@ -157,7 +168,7 @@ describe('the HTTP API under fuzzing', () => {
         `[fuzz] HTTP API statuses: ${[...statuses.entries()]
           .sort(([x], [y]) => String(x).localeCompare(String(y)))
           .map(([status, n]) => `${status}×${n}`)
-          .join(' ')}`,
+          .join(' ')}; ${pruned} created documents pruned`,
       );
 
       app.stop();
