@@ -2,6 +2,32 @@ import type { NotificationRecord, Sandbox } from '@fen/wx-sandbox';
 import type { Connection } from 'mongoose';
 import type { OrderFate } from './storm-plan.js';
 
+type WeChatOrder = ReturnType<Sandbox['orders']>[number];
+
+/** Paid as WeChat sees it (a refund happens only to a paid order). */
+export const isPaidAtWeChat = (order: WeChatOrder) =>
+  order.trade_state === 'SUCCESS' || order.trade_state === 'REFUND';
+
+/**
+ * How many orders WeChat has paid that the database still has PENDING. Read through the PENDING
+ * orders, which stay few: counting the PAID ones reads every paid order, and at 16,000 that took
+ * FerretDB the whole 10 s between two progress lines, slowing the full storm's waves 34 → 68 s.
+ */
+export async function paidButPending(connection: Connection, sandbox: Sandbox): Promise<number> {
+  const orders = connection.db?.collection<{ outTradeNo: string }>('orders');
+  if (!orders) throw new Error('not connected');
+  const pending = await orders
+    .find({ status: 'PENDING' }, { projection: { outTradeNo: 1 } })
+    .toArray();
+  const paid = new Set(
+    sandbox
+      .orders()
+      .filter(isPaidAtWeChat)
+      .map((order) => order.out_trade_no),
+  );
+  return pending.filter((order) => paid.has(order.outTradeNo)).length;
+}
+
 interface StoredOrder {
   outTradeNo: string;
   status: string;
@@ -192,7 +218,7 @@ export async function collectOutcome(
     }
     const applied = (eventsByNo.get(outTradeNo) ?? []).filter((e) => e.outcome === 'APPLIED');
     const paidEntries = order.timeline.filter((entry) => entry.kind === 'PAID').length;
-    const paidAtWeChat = wechat.trade_state === 'SUCCESS' || wechat.trade_state === 'REFUND';
+    const paidAtWeChat = isPaidAtWeChat(wechat);
     if ((fate === 'pay') !== paidAtWeChat) {
       flag(outTradeNo, `WeChat state for a "${fate}" order`, wechat.trade_state);
     }
