@@ -152,10 +152,10 @@ describe(`notification storm (${plan.label})`, () => {
       const fates = orderFates(plan);
       const { stats: traffic } = balancer;
       const pacer = startPacer(traffic);
-      const db = connection;
+      const [db, wechat] = [connection, sandbox];
       const gauge = notificationGauge(sandbox);
       const progress = startProgress(async () => {
-        const behind = await paidButPending(db, sandbox);
+        const behind = await paidButPending(db, wechat);
         const { undelivered } = gauge();
         const notify = traffic.answered['POST /wxpay/notify'];
         return `paid at WeChat but PENDING in db ${behind}, undelivered ${undelivered}, notify in flight ${pacer.inFlight()}/${pacer.cap()}, answered ${notify?.count ?? 0}`;
@@ -177,7 +177,7 @@ describe(`notification storm (${plan.label})`, () => {
         // Leave time to collect and print the figures before the test's own timeout.
         const left = testStarted + plan.testTimeoutMs - 30_000 - Date.now();
         drainedAt = await waitFor(
-          async () => (await paidButPending(db, sandbox)) === 0,
+          async () => (await paidButPending(db, wechat)) === 0,
           Math.min(plan.drainTimeoutMs, left),
         );
         quietAt = await waitFor(

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RunningServer } from '@fen/server';
-import type { Model } from 'mongoose';
+import type { Model, Types } from 'mongoose';
 
 type Models = RunningServer['runtime']['db']['models'];
 
@@ -51,16 +51,15 @@ export async function counts(models: Models): Promise<Record<string, number>> {
 
 /** The orders and users present at a point in a run, to prune back to with `pruneTo`. */
 export interface Kept {
-  orderIds: unknown[];
-  userIds: unknown[];
+  orderIds: Types.ObjectId[];
+  userIds: Types.ObjectId[];
 }
 
 export async function keptNow(models: Models): Promise<Kept> {
-  const ids = async (model: Model<unknown>) =>
-    (await model.find({}, { _id: 1 }).lean<Array<{ _id: unknown }>>()).map((doc) => doc._id);
+  const ids = (docs: Array<{ _id: Types.ObjectId }>) => docs.map((doc) => doc._id);
   return {
-    orderIds: await ids(models.Order as unknown as Model<unknown>),
-    userIds: await ids(models.User as unknown as Model<unknown>),
+    orderIds: ids(await models.Order.find({}, { _id: 1 }).lean()),
+    userIds: ids(await models.User.find({}, { _id: 1 }).lean()),
   };
 }
 
