@@ -72,6 +72,7 @@ export async function keptNow(models: Models): Promise<Kept> {
 export async function pruneTo(models: Models, kept: Kept): Promise<number> {
   const { Order, User, Claim } = models;
   const added = await Order.find({ _id: { $nin: kept.orderIds } }, { _id: 1 }).lean();
+  // The server's key for an order's exit claim (`exitKey` in services/payment-state.ts).
   const exitKeys = added.map((order) => `order-exit:${order._id.toHexString()}`);
   const results = await Promise.all([
     Order.deleteMany({ _id: { $in: added.map((order) => order._id) } }),

@@ -5,7 +5,7 @@ import type { OrderFate } from './storm-plan.js';
 type WeChatOrder = ReturnType<Sandbox['orders']>[number];
 
 /** Paid as WeChat sees it (a refund happens only to a paid order). */
-export const isPaidAtWeChat = (order: WeChatOrder) =>
+const isPaidAtWeChat = (order: WeChatOrder) =>
   order.trade_state === 'SUCCESS' || order.trade_state === 'REFUND';
 
 /**
