@@ -152,6 +152,7 @@ describe(`notification storm (${plan.label})`, () => {
       const fates = orderFates(plan);
       const { stats: traffic } = balancer;
       const pacer = startPacer(traffic);
+      // Narrowed (checked above) for the closures below, which TypeScript would not narrow.
       const [db, wechat] = [connection, sandbox];
       const gauge = notificationGauge(sandbox);
       const progress = startProgress(async () => {
