@@ -8,7 +8,7 @@ import { createOrder } from './support/orders.js';
 import { DEMO, replySignOk } from './support/wire.js';
 
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/wechat-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('./fixtures/wechat-vectors.json', import.meta.url), 'utf8'),
 ) as {
   vectors: {
     id: string;

@@ -12,12 +12,12 @@ import {
   testSign,
 } from './support/wire.js';
 
-// Fixed known answers: the official doc and library vectors of ../shared/vectors, and demo-key
+// Fixed known answers: the official doc and library vectors of fixtures/, and demo-key
 // values computed independently with python hashlib/hmac and checked with `openssl md5` /
 // `openssl dgst -sha256 -hmac` (see the comments). They pin the test signer, and through it every
 // signature the sandbox makes or checks, so one signing bug cannot hide on both sides.
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/wechat-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('./fixtures/wechat-vectors.json', import.meta.url), 'utf8'),
 ) as {
   vectors: { id: string; input: Record<string, unknown>; expected: Record<string, unknown> }[];
 };

@@ -17,11 +17,11 @@ import {
 
 // Fixed known answers for APIv3. They pin the test's own signer, verifier and AES-GCM (and
 // through them every v3 signature the sandbox checks or makes): published vectors of
-// ../shared/vectors, and values for the committed demo keys computed with the openssl CLI
+// fixtures/, and values for the committed demo keys computed with the openssl CLI
 // (`printf '<message>' | openssl dgst -sha256 -sign <key.pem> | base64 -w0`) and with python's
 // `cryptography` (AESGCM(key).encrypt(nonce, plaintext, aad)).
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/wechat-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('./fixtures/wechat-vectors.json', import.meta.url), 'utf8'),
 ) as {
   keys: Record<string, { pem: string }>;
   vectors: { id: string; input: Record<string, string>; expected: Record<string, string> }[];

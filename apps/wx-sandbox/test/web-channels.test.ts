@@ -18,7 +18,7 @@ import type { SignType } from './support/wire.js';
 const OA = DEMO_OA_APP;
 
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/wechat-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('./fixtures/wechat-vectors.json', import.meta.url), 'utf8'),
 ) as {
   vectors: { id: string; input: Record<string, unknown>; expected: Record<string, unknown> }[];
 };

@@ -16,10 +16,7 @@ interface VectorFile {
 }
 
 const file = JSON.parse(
-  readFileSync(
-    new URL('../../../../../shared/vectors/wechat-vectors.json', import.meta.url),
-    'utf8',
-  ),
+  readFileSync(new URL('../fixtures/wechat-vectors.json', import.meta.url), 'utf8'),
 ) as VectorFile;
 
 /** The published vectors whose id starts with `v3-` and are of `kind`. */

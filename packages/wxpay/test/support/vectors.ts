@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** One known-answer vector of /work/shared/vectors/wechat-vectors.json (`../shared` from the repo). */
+/** One known-answer vector of test/fixtures/wechat-vectors.json (sources: test/fixtures/README.md). */
 export interface Vector {
   id: string;
   kind: string;
@@ -8,7 +8,7 @@ export interface Vector {
   expected: Record<string, string>;
 }
 
-const VECTORS_PATH = new URL('../../../../../shared/vectors/wechat-vectors.json', import.meta.url);
+const VECTORS_PATH = new URL('../fixtures/wechat-vectors.json', import.meta.url);
 
 /** The published vectors of one `kind`, read at test time. */
 export function vectorsOfKind(kind: string): Vector[] {
