@@ -11,7 +11,7 @@ export const MERCHANT = Object.freeze({
 
 /**
  * The string APIv2 signs, written out independently of every library under test: names in
- * ASCII order, empty values and `sign` left out, `&key=` appended (protocol §2).
+ * ASCII order, empty values and `sign` left out, `&key=` appended (docs/protocol.md §2).
  */
 export function stringSignTemp(fields, key) {
   const names = Object.keys(fields)
@@ -26,7 +26,7 @@ export function md5Sign(fields, key) {
 }
 
 /**
- * The fields of a payment result notification (protocol §4.1) for one order: 19 fields plus
+ * The fields of a payment result notification (docs/protocol.md §4.1) for one order: 19 fields plus
  * `sign` = 20, with a non-ASCII `attach` so UTF-8 handling is part of the work.
  */
 export function notificationFields({ outTradeNo, totalFen, transactionId, nonce, openid }) {

@@ -18,7 +18,7 @@ function readFile(path: string, key: string, issues: string[]): Buffer | undefin
 /**
  * Loads the merchant certificate from `WXPAY_CERT_P12_PATH` (password defaults to the mch_id, as
  * WeChat issues it) or `WXPAY_CERT_PEM_PATH` + `WXPAY_KEY_PEM_PATH`, and checks it can actually be
- * used, so a wrong file fails at start rather than at the first refund (pitfall 10).
+ * used, so a wrong file fails at start rather than at the first refund (docs/pitfalls.md #10).
  */
 export function loadMerchantCertificate(
   env: Record<string, string | undefined>,

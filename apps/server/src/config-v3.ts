@@ -66,7 +66,7 @@ function readText(path: string, key: string, issues: string[]): string | undefin
 }
 
 /**
- * The APIv3 settings (WeChat Pay APIv3, protocol §6), checked together so `loadConfig` reports
+ * The APIv3 settings (docs/protocol.md §6), checked together so `loadConfig` reports
  * every problem at once. The private key and (unless `WXPAY_CERT_SERIAL_NO` is given) the serial
  * come from the merchant certificate already configured for refunds, so one file serves both.
  */

@@ -199,7 +199,7 @@ export class ConfigError extends Error {
 
 /**
  * Validates the environment and loads the merchant certificate, reporting every missing or
- * malformed key at once (pitfalls 1 and 10). Secrets are never echoed in the messages.
+ * malformed key at once (docs/pitfalls.md #1, #10). Secrets are never echoed in the messages.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);

@@ -261,7 +261,7 @@ describe('payment notifications refused before anything changes', () => {
     const stored = await server.running.runtime.stores.orders.findById(order._id.toHexString());
     expect(stored?.status).toBe('PENDING');
     expect(await server.running.runtime.db.models.PaymentEvent.countDocuments()).toBe(0);
-    // pitfall 1: the refusal logs what was signed, never the key
+    // docs/pitfalls.md #1: the refusal logs what was signed, never the key
     expect(server.logs.text).toContain(`out_trade_no=${order.outTradeNo}`);
   });
 

@@ -31,7 +31,7 @@ export function parseBillReply(reply: string | Uint8Array): ParsedBill {
 }
 
 /**
- * Parses the text table downloadbill returns [D-bill] (protocol §3.6): a header row (after a
+ * Parses the table downloadbill returns [D-bill] (docs/protocol.md §3.6): a header row (after a
  * UTF-8 BOM), detail rows whose every value starts with a backtick, then the summary header and
  * row. Values keep their exact text (amounts stay yuan strings: {@link billYuanToFen} converts).
  * A value may contain a comma (a product name like `茶杯, 大号`): values are split on

@@ -6,7 +6,7 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const UNBIASED_LIMIT = 248;
 
 /**
- * A random alphanumeric `nonce_str` / `nonceStr` (protocol §1: at most 32 characters), from the
+ * A random alphanumeric `nonce_str` / `nonceStr` (docs/protocol.md §1: ≤ 32 characters), from the
  * system's cryptographic generator.
  */
 export function nonceStr(length = 32): string {

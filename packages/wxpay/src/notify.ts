@@ -14,7 +14,7 @@ export type NotifyOptions = {
   key: string;
   /**
    * The algorithm the orders were placed with, used when a notification carries no
-   * `sign_type` (protocol §2: notifications are signed like the request). Default MD5.
+   * `sign_type` (docs/protocol.md §2: notifications are signed like the request). Default MD5.
    */
   signType?: SignType;
   /** Body size limit in bytes. Default 1 MiB. */
@@ -30,7 +30,7 @@ export interface RefundNotification {
 }
 
 /**
- * Parses and verifies a payment result notification (protocol §4.1) [D-notify], failing closed.
+ * Parses and verifies a payment notification (docs/protocol.md §4.1) [D-notify], failing closed.
  * Checks, in order: well-formed `<xml>` (`NOTIFY_MALFORMED`), `return_code=SUCCESS`
  * (`NOTIFY_RETURN_FAIL`), a `sign` present (`NOTIFY_SIGN_MISSING`), `appid` one of ours
  * (`NOTIFY_APPID_MISMATCH`), `mch_id` ours (`NOTIFY_MCHID_MISMATCH`), the sign valid
@@ -64,7 +64,7 @@ export function parsePaymentNotification(
 }
 
 /**
- * Parses a refund result notification (protocol §4.2) [D-refund-notify]. It carries no sign:
+ * Parses a refund result notification (docs/protocol.md §4.2) [D-refund-notify]. It has no sign:
  * `appid` and `mch_id` are checked, then `req_info` must decrypt with the APIv2 key, which is
  * what proves it came from WeChat. Errors as {@link parsePaymentNotification}, plus
  * `REFUND_INFO_BASE64_INVALID` / `REFUND_INFO_DECRYPT_FAILED`.
@@ -84,7 +84,7 @@ export function parseRefundNotification(
 }
 
 /**
- * The reply WeChat expects to a notification (protocol §4.1): `SUCCESS`/`OK` when it was
+ * The reply WeChat expects to a notification (docs/protocol.md §4.1): `SUCCESS`/`OK` when it was
  * handled (durably), else `FAIL` with a short reason, which makes WeChat send it again.
  */
 /** Half of a UTF-16 pair on its own: it has no UTF-8 form. */

@@ -67,7 +67,7 @@ export interface DownloadBillParams extends PayFields {
   bill_date: string;
 }
 
-/** The merchant-side APIv2 client [D-uo][A-oq][A-close][A-refund][D-bill] (protocol §3). */
+/** The merchant-side APIv2 client [D-uo][A-oq][A-close][A-refund][D-bill] (docs/protocol.md §3). */
 export interface PayClient {
   unifiedOrder(params: UnifiedOrderParams): Promise<PayFields>;
   /** By `out_trade_no` or `transaction_id`. */
@@ -176,7 +176,7 @@ export function createPayClient(options: PayClientOptions): PayClient {
     return reply;
   }
 
-  /** The reply's sign, with the reply's sign_type, else the client's (protocol §2). */
+  /** The reply's sign, with the reply's sign_type, else the client's (docs/protocol.md §2). */
   function checkReplySign(reply: PayFields, path: string): void {
     if (!reply.sign) {
       throw wxPayError('signature', 'REPLY_SIGN_MISSING', `${path}: the reply carries no sign`, {
@@ -274,7 +274,7 @@ function isRetryable(err: unknown): boolean {
 /**
  * The certificate with its PKCS#12 password filled in (WeChat sets it to the mch_id), checked
  * now so a wrong file or password fails at start with advice, not at the first refund
- * (pitfall 10). Problems are added to `problems`.
+ * (docs/pitfalls.md #10). Problems are added to `problems`.
  */
 function resolveCertificate(
   certificate: ClientCertificate,

@@ -20,7 +20,7 @@ export interface MiniProgramPayInput {
   nonceStr?: string;
 }
 
-/** What `wx.requestPayment` takes (protocol §5): camelCase names, exactly these. */
+/** What `wx.requestPayment` takes (docs/protocol.md §5): camelCase names, exactly these. */
 export interface MiniProgramPayParams {
   timeStamp: string;
   nonceStr: string;
@@ -44,7 +44,7 @@ export interface AppPayInput {
   nonceStr?: string;
 }
 
-/** What the APP SDK's `PayReq` takes (protocol §5): lowercase names, `package=Sign=WXPay`. */
+/** What the APP SDK's `PayReq` takes (docs/protocol.md §5): lowercase, `package=Sign=WXPay`. */
 export interface AppPayParams {
   appid: string;
   partnerid: string;
@@ -56,7 +56,7 @@ export interface AppPayParams {
 }
 
 /**
- * `wx.requestPayment` parameters for a mini-program (protocol §5) [S-easywechat-utils]: `paySign`
+ * Mini-program `wx.requestPayment` parameters (docs/protocol.md §5) [S-easywechat-utils]: `paySign`
  * is the APIv2 sign of `{appId, nonceStr, package, signType, timeStamp}` — a fresh sign, never
  * unifiedorder's. Invalid input throws `WxPayError` kind `config`, code `INVALID_ARGUMENT`.
  */
@@ -87,7 +87,7 @@ function signedJsapiParams(input: MiniProgramPayInput, fn: string): JsapiPayPara
 }
 
 /**
- * APP pay parameters (protocol §5) [S-tenpay][D-app]: the MD5 APIv2 sign of `{appid, partnerid,
+ * APP pay parameters (docs/protocol.md §5) [S-tenpay][D-app]: MD5 APIv2 sign of `{appid, partnerid,
  * prepayid, package: 'Sign=WXPay', noncestr, timestamp}`, returned as `sign`.
  */
 export function buildAppPayParams(input: AppPayInput): AppPayParams {

@@ -8,7 +8,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const AES_BLOCK = 16;
 
 /**
- * Decrypts the `req_info` of a refund notification (protocol §4.2) [D-refund-notify]: base64 →
+ * Decrypts a refund notification's `req_info` (docs/protocol.md §4.2) [D-refund-notify]: base64 →
  * AES-256-ECB with PKCS#7 padding, key = lowercase hex MD5 of the APIv2 key used as 32 ASCII
  * bytes → `<root>` XML → its fields. Throws `WxPayError` kind `notify`:
  * `REFUND_INFO_BASE64_INVALID`, or `REFUND_INFO_DECRYPT_FAILED` (almost always a wrong key).

@@ -57,7 +57,7 @@ function layoutOf(params: SignableParams): Layout {
 }
 
 /**
- * The string APIv2 signs, without `&key=…` [D-sign] (protocol §2): every field except `sign`
+ * The string APIv2 signs, without `&key=…` [D-sign] (docs/protocol.md §2): every field but `sign`
  * whose value is non-empty, names in ASCII order, `name=value` joined by `&`, raw values (no
  * URL-encoding). Holds no secret, so it is what to log when a signature does not match.
  */
@@ -86,7 +86,7 @@ export function canonicalStringV2(params: SignableParams): string {
 }
 
 /**
- * The APIv2 `sign` [D-sign] (protocol §2): uppercase hex of MD5(`stringSignTemp`) or of
+ * The APIv2 `sign` [D-sign] (docs/protocol.md §2): uppercase hex of MD5(`stringSignTemp`) or of
  * HMAC-SHA256(key, `stringSignTemp`), where `stringSignTemp` = {@link canonicalStringV2} +
  * `&key=` + key. `signType` defaults to `params.sign_type` (which, like any field, is signed
  * too), else MD5. Any non-empty key is accepted (published vectors use short ones); the 32-character

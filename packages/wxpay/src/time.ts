@@ -10,7 +10,7 @@ export function timeStampSeconds(date: Date = new Date()): string {
 }
 
 /**
- * `yyyyMMddHHmmss` in Beijing time (protocol §1): `time_start`, `time_expire`, `time_end`.
+ * `yyyyMMddHHmmss` in Beijing time (docs/protocol.md §1): `time_start`, `time_expire`, `time_end`.
  */
 export function formatWxTime(date: Date): string {
   const d = new Date(requireDate(date, 'formatWxTime').getTime() + BEIJING_OFFSET_MS);

@@ -37,7 +37,7 @@ export interface TokenProvider {
 export const DEFAULT_REFRESH_AHEAD_MS = 5 * 60_000;
 
 /**
- * The refresh logic shared by access_token and jsapi_ticket (pitfall 15): concurrent callers in
+ * The refresh shared by access_token and jsapi_ticket (docs/pitfalls.md #15): concurrent callers in
  * this process share one refresh (single flight); processes sharing the cache take its lock and
  * re-read the cache once they hold it (double-checked), so one of them fetches and the others
  * reuse its token. WeChat limits daily fetches, and a new token retires the old one after 5 min.

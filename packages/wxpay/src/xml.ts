@@ -98,7 +98,7 @@ const parser = new XMLParser({
 });
 
 /**
- * Parses an APIv2 body (protocol §1) into its fields, every value the exact string received (no
+ * Parses an APIv2 body (docs/protocol.md §1) into fields, each value the exact string received (no
  * trimming, no number coercion, CDATA and text alike). The body must be well-formed UTF-8 XML of
  * at most `maxBytes`, with one root element (`<xml>` unless `rootName`) holding only flat child
  * elements: no DOCTYPE or entity declarations (checked before parsing), no attributes, no nesting,

@@ -18,7 +18,7 @@ const digits = (min: number, max: number) =>
 const alnum = (min: number, max: number) =>
   fc.stringMatching(new RegExp(`^[0-9A-Za-z]{${min},${max}}$`));
 
-/** The fields of a payment result notification (protocol §4.1), before signing. */
+/** The fields of a payment result notification (docs/protocol.md §4.1), before signing. */
 export function paymentFields(
   order?: fc.Arbitrary<{ outTradeNo: string; totalFen: number }>,
 ): fc.Arbitrary<Fields> {
@@ -183,7 +183,7 @@ export function mutateFields(original: Fields, mutation: FieldMutation): string 
   return toXml(fields);
 }
 
-/** What a refund result notification's `req_info` holds (protocol §4.2). */
+/** What a refund result notification's `req_info` holds (docs/protocol.md §4.2). */
 export function refundInfoFields(
   refund?: fc.Arbitrary<{ outTradeNo: string; outRefundNo: string; refundFen: number }>,
 ): fc.Arbitrary<Fields> {

@@ -3,7 +3,7 @@ import type { Fen } from '@fen/contracts';
 /**
  * Formats an amount of integer fen as yuan for display: 1990 → "¥19.90", 5 → "¥0.05".
  * The one place amounts become text. Works on the decimal digits of the integer, so no float
- * ever touches money (pitfall 13).
+ * ever touches money (docs/pitfalls.md #13).
  */
 export function formatFen(amount: Fen): string {
   if (!Number.isSafeInteger(amount)) {

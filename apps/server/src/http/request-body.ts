@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { appError, isAppError } from '../errors.js';
 
 /**
- * Reads a request body into one Buffer, refusing more than `limitBytes` (pitfall 6: the
+ * Reads a request body into one Buffer, refusing more than `limitBytes` (docs/pitfalls.md #6: the
  * notification routes read the raw bytes themselves, so nothing reformats what was signed).
  */
 export async function readRawBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {

@@ -29,7 +29,7 @@ export interface ReconcileReport {
 const LEASE_NAME = 'reconcile';
 
 /**
- * The reconciliation job (pitfalls 5 and 16): stale PENDING orders are asked about with
+ * The reconciliation job (docs/pitfalls.md #5, #16): stale PENDING orders are asked about with
  * orderquery; expired ones are closed at WeChat first (ORDERPAID means paid), then here; refunds
  * stuck in PROCESSING are asked about with refundquery. Only the lease holder runs it, and every
  * change it makes is a conditional update, so several processes never apply one change twice.

@@ -6,7 +6,7 @@ import type { NotificationVerdict } from '../services/payment-notification-servi
 import type { Logger } from '../logger.js';
 import type { SignedNotification } from '../wechat/gateway.js';
 
-/** WeChat's notifications are small; anything bigger is not from WeChat (pitfall 6). */
+/** WeChat's notifications are small; anything bigger is not from WeChat (docs/pitfalls.md #6). */
 export const NOTIFY_BODY_LIMIT = 64 * 1024;
 
 type Handler = (
@@ -32,7 +32,7 @@ function notificationEndpoint(handle: Handler) {
 }
 
 /**
- * APIv3 (protocol §6, Notify ack): the exact bytes and headers go to the same service, which
+ * APIv3 (docs/protocol.md §6, Notify ack): the exact bytes and headers go to the same service, that
  * answers only after the outcome is stored. 204 acknowledges; anything else is a non-2xx with
  * `{code: 'FAIL', message}`, since WeChat retries on any non-2xx and on nothing else.
  */

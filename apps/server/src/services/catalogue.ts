@@ -2,7 +2,7 @@ import type { ProductDoc } from '../stores/product-model.js';
 
 /**
  * The demo catalogue, inserted on first start (existing products are never overwritten).
- * Prices are integer fen (pitfall 13).
+ * Prices are integer fen (docs/pitfalls.md #13).
  */
 export const SEED_PRODUCTS: ProductDoc[] = [
   {

@@ -75,7 +75,7 @@ export function createOrderService(deps: OrderServiceDeps) {
     );
   }
 
-  /** unifiedorder with the order's stored parameters — identical on every attempt (pitfall 14). */
+  /** unifiedorder with the order's stored parameters, same each attempt (docs/pitfalls.md #14). */
   async function requestPrepay(order: OrderRecord, log: Logger): Promise<OrderRecord> {
     let reply: Record<string, string>;
     try {
@@ -155,7 +155,7 @@ export function createOrderService(deps: OrderServiceDeps) {
   /**
    * Moves a PENDING order to another channel: its open attempt is closed at WeChat first, then
    * a new out_trade_no carries the new channel's parameters — re-entering the old number with
-   * other parameters is exactly WeChat's "201 商户订单号重复" (pitfall 14). If WeChat says the
+   * other parameters is exactly WeChat's "201 商户订单号重复" (docs/pitfalls.md #14). If WeChat says the
    * old attempt was paid meanwhile, the order is paid and there is nothing to switch.
    */
   async function switchChannel(
@@ -294,7 +294,7 @@ export function createOrderService(deps: OrderServiceDeps) {
           expiresAt,
           channel,
           appId,
-          // Kept with the rest: a re-entry must be byte-for-byte the same request (pitfall 14).
+          // Kept: a re-entry must be the same request, byte for byte (docs/pitfalls.md #14).
           unifiedOrderParams: unifiedOrderParamsFor({
             channel,
             outTradeNo,

@@ -13,7 +13,7 @@ export interface SyncResult {
 
 /**
  * Asks WeChat (orderquery) about a PENDING order and applies the answer: the server's own way to
- * learn about a payment whose notification is late or lost (pitfalls 5 and 16). Throws when
+ * learn about a payment whose notification is late or lost (docs/pitfalls.md #5, #16). Throws when
  * WeChat cannot be asked; callers decide whether that matters. Callers hold the order lock.
  */
 export function createOrderSync(deps: {
@@ -66,7 +66,7 @@ export function createOrderSync(deps: {
   }
 
   /**
-   * Closes a PENDING order at WeChat first, then here (pitfall 16: never cancel without asking).
+   * Closes a PENDING order at WeChat first, then here (docs/pitfalls.md #16: never cancel unasked).
    * If WeChat says ORDERPAID, the order is paid instead — learned through orderquery, which
    * carries the transaction id and amount to check.
    */

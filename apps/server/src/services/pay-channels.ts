@@ -4,7 +4,7 @@ import { appError } from '../errors.js';
 import type { OrderItemDoc } from '../stores/order-model.js';
 import type { UserDoc, UserKind } from '../stores/user-model.js';
 
-/** WeChat's trade_type for each channel (protocol §3.1): the mini-program and JSAPI share one. */
+/** WeChat's trade_type per channel (docs/protocol.md §3.1): mini-program and JSAPI share one. */
 const TRADE_TYPES: Record<PayChannel, string> = {
   miniprogram: 'JSAPI',
   jsapi: 'JSAPI',
@@ -47,13 +47,13 @@ export interface AttemptInput {
   notifyUrl: string;
   createdAt: Date;
   expiresAt: Date;
-  /** H5 pay's scene_info names the site (protocol §3.1, pitfalls: H5 needs scene_info). */
+  /** H5 pay's scene_info names the site (docs/protocol.md §3.1, docs/pitfalls.md #18). */
   site: { url: string; name: string };
 }
 
 /**
  * The unifiedorder business fields of one attempt, stored with the order and sent verbatim on
- * every re-entry (pitfall 14): the nonce is drawn once, here.
+ * every re-entry (docs/pitfalls.md #14): the nonce is drawn once, here.
  */
 export function unifiedOrderParamsFor(input: AttemptInput): Record<string, string> {
   const { channel } = input;

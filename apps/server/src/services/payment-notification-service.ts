@@ -24,7 +24,7 @@ export interface PaymentNotificationDeps {
   withOrderLock: WithOrderLock;
 }
 
-/** On a refused signature, log what was signed and how (pitfall 1) — never the key. */
+/** On a refused signature, log what was signed and how (docs/pitfalls.md #1) — never the key. */
 function logRefusal(body: string, err: unknown, log: Logger): void {
   let signed: string | undefined;
   let signType: string | undefined;
@@ -42,7 +42,7 @@ function logRefusal(body: string, err: unknown, log: Logger): void {
 }
 
 /**
- * POST /wxpay/notify, exactly once (pitfall 4): verify (fail closed, pitfall 7), store the event,
+ * POST /wxpay/notify, once (docs/pitfalls.md #4): verify (fail closed, #7), store the event,
  * check the order and the amount, then one conditional PENDING → PAID. SUCCESS is answered only
  * after every write was acknowledged; any failure answers FAIL so WeChat retries.
  */

@@ -120,7 +120,7 @@ export function createPaymentState(deps: PaymentStateDeps) {
 
   return {
     /**
-     * PENDING → PAID, after checking WeChat's amount against ours (pitfall 7) and that it names
+     * PENDING → PAID, after checking WeChat's amount (docs/pitfalls.md #7) and that it names
      * the transaction (an anomaly of its own kind otherwise). `source` is the
      * dedupe key of the event (or query) reporting it. APPLIED means this source decided it.
      */

@@ -34,7 +34,7 @@ import {
 type Fields = Record<string, string>;
 
 /**
- * The same {@link WeChatGateway}, speaking WeChat Pay APIv3 (protocol §6) for everything about
+ * The same {@link WeChatGateway}, speaking WeChat Pay APIv3 (docs/protocol.md §6) for all about
  * orders: prepay, query, close, refunds, RSA pay signatures and v3 notifications. Logins, OAuth
  * and the JS-SDK are not part of Pay and stay as they are; so does parsing APIv2 notifications,
  * so orders placed before a switch to v3 are still notified on `/wxpay/notify`.

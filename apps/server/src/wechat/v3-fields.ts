@@ -9,7 +9,7 @@ import type {
 
 /**
  * Maps between the APIv2 field names the services read (`out_trade_no`, `total_fee`,
- * `time_end`…) and APIv3's JSON (protocol §6), so the services stay the same whichever API the
+ * `time_end`…) and APIv3's JSON (docs/protocol.md §6): the services stay the same whichever API the
  * gateway speaks. Every function here is pure.
  */
 type Fields = Record<string, string>;
@@ -49,7 +49,7 @@ function rfc3339ToWxDateTime(rfc3339: string | undefined): string | undefined {
 }
 
 /**
- * The order's stored unifiedorder fields → the APIv3 prepay path and body (protocol §6,
+ * The order's stored unifiedorder fields → the APIv3 prepay path and body (docs/protocol.md §6,
  * `/v3/pay/transactions/{jsapi|app|native|h5}`). Derived only from the stored fields, so every
  * attempt sends the identical body (WeChat refuses the same out_trade_no with another body).
  */

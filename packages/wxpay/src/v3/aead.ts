@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { wxPayError } from '../errors.js';
 import { nonceStr as newNonceStr } from '../nonce.js';
 
-/** The APIv3 key is 32 bytes: AES-256 (protocol §6). */
+/** The APIv3 key is 32 bytes: AES-256 (docs/protocol.md §6). */
 export const API_V3_KEY_BYTES = 32;
 const TAG_BYTES = 16;
 
@@ -39,7 +39,7 @@ export function requireApiV3Key(key: unknown, where: string): Buffer {
 
 /**
  * AEAD_AES_256_GCM decryption of a notification resource or a downloaded certificate
- * (protocol §6, Decryption). Errors (kind `notify`): `V3_RESOURCE_INVALID` (missing or
+ * (docs/protocol.md §6, Decryption). Errors (kind `notify`): `V3_RESOURCE_INVALID` (missing or
  * non-base64 ciphertext, empty nonce, unknown algorithm), `V3_DECRYPT_FAILED` (the tag does not
  * authenticate: the message says what to check first).
  */

@@ -1,6 +1,6 @@
 import { WxPayError } from '../errors.js';
 
-/** What WeChat's APIv3 error body carries (protocol §6, Errors). */
+/** What WeChat's APIv3 error body carries (docs/protocol.md §6, Errors). */
 export interface V3ErrorBody {
   code: string;
   message: string;

@@ -19,7 +19,7 @@ interface CertificateEntry {
 const LABEL = 'GET /v3/certificates';
 
 /**
- * `GET /v3/certificates` (protocol §6): decrypts each `encrypt_certificate` with the APIv3 key
+ * `GET /v3/certificates` (docs/protocol.md §6) decrypts each `encrypt_certificate` with the v3 key
  * (associated_data `certificate`), checks each certificate's serial is the `serial_no` beside it,
  * then verifies the reply's own signature with the certificates it delivered — there is nothing
  * else to verify it with on first use. Errors: `signature` `V3_CERTIFICATE_DECRYPT_FAILED`

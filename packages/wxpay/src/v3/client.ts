@@ -35,7 +35,7 @@ import {
 import { createV3Verifier } from './verifier.js';
 import type { SignedMessage, V3Verifier } from './verifier.js';
 
-/** The APIv3 merchant client (protocol §6). Every reply's signature is verified. */
+/** The APIv3 merchant client (docs/protocol.md §6). Every reply's signature is verified. */
 export interface V3PayClient {
   /** JSAPI and mini-program: `POST /v3/pay/transactions/jsapi` → `{prepay_id}`. */
   prepayJsapi(request: V3JsapiPrepayRequest): Promise<{ prepay_id: string }>;

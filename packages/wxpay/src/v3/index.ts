@@ -1,4 +1,4 @@
-// APIv3 (protocol §5–6): JSON, SHA256withRSA signatures, AEAD_AES_256_GCM resources.
+// APIv3 (docs/protocol.md §5–6): JSON, SHA256withRSA signatures, AEAD_AES_256_GCM resources.
 export * from './aead.js';
 export * from './api-error.js';
 export * from './client.js';

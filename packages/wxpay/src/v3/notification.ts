@@ -3,7 +3,7 @@ import { decryptResource } from './aead.js';
 import type { EncryptedResource } from './aead.js';
 import type { SignedMessage, V3Verifier } from './verifier.js';
 
-/** The notification envelope (protocol §6, Notify body), with its resource decrypted. */
+/** The notification envelope (docs/protocol.md §6, Notify body), with its resource decrypted. */
 export interface V3Notification<R = Record<string, unknown>> {
   id: string;
   create_time: string;
@@ -20,7 +20,7 @@ export interface V3Notification<R = Record<string, unknown>> {
 }
 
 /**
- * Verifies and opens an APIv3 notification (protocol §6), failing closed: signature first (over
+ * Verifies and opens a v3 notification (docs/protocol.md §6), failing closed: signature first (over
  * the exact body; `signature` errors from the verifier), then the envelope
  * (`notify` `V3_NOTIFY_MALFORMED`), then AEAD_AES_256_GCM with the APIv3 key and the
  * `associated_data` the resource carries (`V3_RESOURCE_INVALID`, `V3_DECRYPT_FAILED`), then the
@@ -73,7 +73,7 @@ function parseObject(text: string, what: string): Record<string, unknown> {
 }
 
 /**
- * The answer WeChat expects (protocol §6, Notify ack): 204 without a body on success; on failure a
+ * The reply WeChat wants (docs/protocol.md §6, Notify ack): 204, no body, on success; on failure a
  * 5xx with `{"code":"FAIL","message":…}` — only a non-2xx makes WeChat retry.
  */
 export function v3NotifyAck(ok: boolean, message = '失败'): { status: number; body?: string } {

@@ -19,7 +19,7 @@ export interface V3MiniProgramPayInput {
   nonceStr?: string;
 }
 
-/** What `wx.requestPayment` takes under APIv3 (protocol §5): `signType: 'RSA'`. */
+/** What `wx.requestPayment` takes under APIv3 (docs/protocol.md §5): `signType: 'RSA'`. */
 export interface V3MiniProgramPayParams {
   timeStamp: string;
   nonceStr: string;
@@ -39,7 +39,7 @@ export function v3PaySignMessage(appId: string, timeStamp: string, nonce: string
 }
 
 /**
- * `wx.requestPayment` parameters for an APIv3 order (protocol §5, V3 JSAPI / mini-program):
+ * `wx.requestPayment` parameters for an APIv3 order (docs/protocol.md §5, V3 JSAPI / mini-program):
  * `paySign = base64(SHA256withRSA(merchant key, appId\ntimeStamp\nnonceStr\npackage\n))`.
  * Bad input is one `config` `INVALID_ARGUMENT` error listing every problem.
  */

@@ -40,7 +40,7 @@ interface CertificateSet {
 const HOUR_MS = 3_600_000;
 
 /**
- * Platform certificates (protocol §6, certificate mode) as a {@link V3KeySource}: downloaded on
+ * Platform certificates (docs/protocol.md §6) as a {@link V3KeySource}: downloaded on
  * first use and stored in the {@link TokenCache}, so every instance on the same cache shares one
  * download; several serials are valid at once during rotation; an unknown serial triggers one
  * download (under the cache's lock: concurrent callers and other instances wait for it and reuse

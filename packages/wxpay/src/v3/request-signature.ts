@@ -3,7 +3,7 @@ import { nonceStr as newNonceStr } from '../nonce.js';
 import { timeStampSeconds } from '../time.js';
 import { rsaSign } from './rsa.js';
 
-/** The scheme APIv3 requests are signed with (protocol §6). */
+/** The scheme APIv3 requests are signed with (docs/protocol.md §6). */
 export const V3_AUTH_SCHEMA = 'WECHATPAY2-SHA256-RSA2048';
 
 export interface RequestToSign {
@@ -19,7 +19,7 @@ export interface RequestToSign {
 }
 
 /**
- * `METHOD\nURL\nTIMESTAMP\nNONCE\nBODY\n` (protocol §6, request signing): every line ends with
+ * `METHOD\nURL\nTIMESTAMP\nNONCE\nBODY\n` (docs/protocol.md §6): every line ends with
  * `\n`, the body's too, so an empty body still ends in `\n\n`.
  */
 export function requestSignatureMessage(

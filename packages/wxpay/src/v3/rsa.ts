@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 
 /**
  * SHA256withRSA (PKCS#1 v1.5), base64 — the one signature APIv3 uses for requests, replies,
- * notifications and the v3 `paySign` (protocol §5–6).
+ * notifications and the v3 `paySign` (docs/protocol.md §5–6).
  */
 export function rsaSign(message: string | Buffer, privateKey: KeyObject): string {
   return createSign('RSA-SHA256').update(message).sign(privateKey, 'base64');

@@ -7,7 +7,7 @@ import type { HeaderSource } from './headers.js';
 import { V3_AUTH_SCHEMA } from './request-signature.js';
 import { rsaSign } from './rsa.js';
 
-/** The `Wechatpay-*` headers that sign a reply or a notification (protocol §6). */
+/** The `Wechatpay-*` headers that sign a reply or a notification (docs/protocol.md §6). */
 export interface WechatpaySignature {
   timestamp: string;
   nonce: string;
@@ -17,7 +17,7 @@ export interface WechatpaySignature {
 }
 
 /**
- * `TIMESTAMP\nNONCE\nBODY\n` over the exact body bytes (protocol §6): a re-serialised body would
+ * `TIMESTAMP\nNONCE\nBODY\n` over the exact body bytes (docs/protocol.md §6): a rebuilt body would
  * not verify, so the body is never parsed before this.
  */
 export function replySignatureMessage(timestamp: string, nonce: string, body: string | Buffer) {

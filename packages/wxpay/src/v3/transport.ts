@@ -37,7 +37,7 @@ export interface V3Reply {
 const USER_AGENT = 'fen-wxpay (node)';
 
 /**
- * Sends one signed APIv3 request (protocol §6) and checks the reply: with `verifier`, a 2xx reply
+ * Sends a signed APIv3 request (docs/protocol.md §6) and checks the reply: with `verifier`, a 2xx
  * must carry a valid signature; a non-2xx reply is verified when it is signed and becomes a
  * `WxPayV3ApiError` either way. Pass `verifier: null` only for replies WeChat does not sign
  * (bill files, checked by hash) or that are checked otherwise (the certificate download).

@@ -1,5 +1,5 @@
 /**
- * APIv3 request and reply bodies (protocol §6, Endpoints), with WeChat's wire names. Only the
+ * APIv3 request and reply bodies (docs/protocol.md §6, Endpoints), in WeChat's wire names. Only the
  * fields Fen relies on are spelled out; WeChat's others pass through untouched. Money is integer
  * fen (`amount.total`, `amount.refund`).
  */

@@ -38,7 +38,7 @@ export interface V3VerifierOptions {
 }
 
 /**
- * The APIv3 reply/notification check (protocol §6): headers present, timestamp within the window
+ * The APIv3 reply/notification check (docs/protocol.md §6): headers present, timestamp in window
  * (checked first, so a replayed or stale message never triggers a certificate download), key
  * known for the serial, SHA256withRSA over `TIMESTAMP\nNONCE\nBODY\n`. Errors, kind
  * `signature`: `V3_SIGNATURE_HEADERS_INVALID`, `V3_TIMESTAMP_STALE`, `V3_SERIAL_UNKNOWN`,
