@@ -13,6 +13,7 @@ export default defineConfig({
       'test/vitest.v3.config.ts',
       'test/storm/vitest.config.ts',
       'test/fuzz/vitest.config.ts',
+      'test/standalone/vitest.config.ts',
     ],
   },
 });
