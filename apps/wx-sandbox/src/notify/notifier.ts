@@ -6,7 +6,7 @@ import type { Timers } from '../timers.js';
 import { DeliveryError, postXml } from './post-xml.js';
 
 /**
- * WeChat's notification retry intervals (current doc, V2 and V3) [spec §4.1]: after a failed or
+ * WeChat's notification retry intervals (V2 and V3) [docs/protocol.md §4.1]: after a failed or
  * unanswered attempt, wait these many seconds before the next; 16 attempts in all, 24 h 4 min.
  */
 export const NOTIFY_RETRY_INTERVALS_SECONDS: readonly number[] = Object.freeze([

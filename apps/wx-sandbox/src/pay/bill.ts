@@ -26,7 +26,7 @@ type BillType = (typeof BILL_TYPES)[number];
 
 const BILL_ERROR_CODE: Record<string, string> = { SIGN: '20003', XML: '20001', MISSING: '20001' };
 
-/** downloadbill's own failure words [spec §3.6]: `return_msg` + `error_code`, no sign. */
+/** downloadbill's failure words [docs/protocol.md §3.6]: `return_msg` + `error_code`, no sign. */
 export function billProtocolReply(failure: ProtocolFailure): string {
   const message =
     failure.reason === 'SIGN'
@@ -52,7 +52,7 @@ const fee = (fen: number) => {
 };
 
 /**
- * `POST /pay/downloadbill` [spec §3.6]: the day's payments (by time_end) and successful refunds
+ * `POST /pay/downloadbill` [docs/protocol.md §3.6]: payments (by time_end) and successful refunds
  * (by success time), Beijing days. A day's bill exists from 09:00 the next day; a day without any
  * transaction, or older than 3 months, has "No Bill Exist".
  */

@@ -19,7 +19,7 @@ export function findOrder(core: SandboxCore, request: PayRequest): Order | undef
   return outTradeNo ? core.orders.get(request.merchant.mchId, outTradeNo) : undefined;
 }
 
-/** `POST /pay/orderquery` [spec §3.2]. */
+/** `POST /pay/orderquery` [docs/protocol.md §3.2]. */
 export function orderQuery(request: PayRequest, core: SandboxCore): PayOutcome {
   const p = request.params;
   if (!p.transaction_id && !p.out_trade_no)
@@ -47,7 +47,7 @@ export function orderStateFields(order: Order): Record<string, string> {
   return { ...common, ...paidFields(order) };
 }
 
-/** The payment fields shared by orderquery and the payment notification [spec §3.2, §4.1]. */
+/** The payment fields of orderquery and the payment notification [docs/protocol.md §3.2, §4.1]. */
 export function paidFields(order: Order): Record<string, string> {
   return {
     ...(order.fields.openid || order.payerOpenId
@@ -67,7 +67,7 @@ export function paidFields(order: Order): Record<string, string> {
   };
 }
 
-/** `POST /pay/closeorder` [spec §3.3]. The "not within 5 minutes of creation" advice is not enforced. */
+/** `POST /pay/closeorder` [docs/protocol.md §3.3]. The "not within 5 minutes of creation" advice is not enforced. */
 export function closeOrder(request: PayRequest, core: SandboxCore): PayOutcome {
   const outTradeNo = request.params.out_trade_no;
   if (!outTradeNo) return businessError('LACK_PARAMS', '缺少参数out_trade_no');

@@ -18,7 +18,7 @@ export interface ControlError {
 /**
  * The payer acts on the cashier of `prepayId`: `success` pays (SUCCESS, transaction_id, time_end,
  * bank_type, then the payment notification); `cancel` and `insufficient_funds` leave the order
- * NOTPAY, as WeChat does for JSAPI/NATIVE/APP/MWEB (PAYERROR is for micropay only) [spec §3.2].
+ * NOTPAY, as WeChat does for JSAPI/NATIVE/APP/MWEB (PAYERROR: micropay) [docs/protocol.md §3.2].
  * `payerOpenId` names who paid an order placed without an openid (a scanned NATIVE code, an H5
  * cashier): WeChat's notification and orderquery then carry it.
  */
@@ -60,7 +60,7 @@ export function payAsPayer(
 }
 
 /**
- * The payment notification [spec §4.1], signed with the order's sign type; `sign_type` is included
+ * The payment notification [docs/protocol.md §4.1] in the order's sign type; `sign_type` is added
  * when it is HMAC-SHA256 so the receiver knows how to verify. Re-signed with a new nonce each POST.
  */
 export function paymentNotificationXml(core: SandboxCore, order: Order): string {

@@ -28,7 +28,7 @@ export interface PayRouteOptions {
 const CERT_MESSAGE = '证书错误：请使用商户API证书（双向TLS，由沙盒CA签发，CN为商户号）调用此接口';
 
 /**
- * Wraps a pay handler in WeChat's APIv2 request rules [spec §1, §2]: POST, raw XML body (size
+ * Wraps a pay handler in WeChat's APIv2 rules [docs/protocol.md §1, §2]: POST, raw XML body (size
  * limit, UTF-8), the merchant, appid pairing, sign_type and signature — failing with
  * `return_code=FAIL` and no sign — then injected SYSTEMERRORs, then the handler, whose outcome is
  * signed with the request's sign type. From parsing on, everything runs without an await, so

@@ -7,7 +7,7 @@ import { businessError, success } from './reply.js';
 import type { PayOutcome } from './reply.js';
 import { beijingDateTime } from './validate.js';
 
-/** `POST /pay/refundquery` [spec §3.5]: refund_id > out_refund_no > transaction_id > out_trade_no. */
+/** `POST /pay/refundquery` [docs/protocol.md §3.5]: refund_id > out_refund_no > transaction_id > out_trade_no. */
 export function refundQuery(request: PayRequest, core: SandboxCore): PayOutcome {
   const p = request.params;
   const mchId = request.merchant.mchId;

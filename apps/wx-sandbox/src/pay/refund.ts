@@ -9,13 +9,13 @@ import { businessError, success } from './reply.js';
 import type { PayOutcome } from './reply.js';
 import { OUT_REFUND_NO, beijingDateTime, isFen, notifyUrlProblem } from './validate.js';
 
-const MAX_REFUNDS_PER_ORDER = 50; // [spec §3.4]
+const MAX_REFUNDS_PER_ORDER = 50; // [docs/protocol.md §3.4]
 const REFUND_ACCOUNTS = ['REFUND_SOURCE_UNSETTLED_FUNDS', 'REFUND_SOURCE_RECHARGE_FUNDS'];
 /** Where a refund goes: always back to the payer's change in the sandbox. */
 export const RECEIVED_BY = '支付用户的零钱';
 
 /**
- * `POST /secapi/pay/refund` [spec §3.4] (the pipeline has checked the client certificate). Partial
+ * `POST /secapi/pay/refund` [docs/protocol.md §3.4] (the pipeline checked the client cert). Partial
  * and repeated refunds up to total_fee; the same out_refund_no is the same refund. A new refund is
  * PROCESSING, becomes SUCCESS after `refundDelaySeconds × timeScale`, then its notification goes out.
  */
@@ -46,7 +46,7 @@ export function refund(request: PayRequest, core: SandboxCore): PayOutcome {
   }
 
   const order = findOrder(core, request);
-  // An unpaid order "does not exist" for refunds [spec §3.4].
+  // An unpaid order "does not exist" for refunds [docs/protocol.md §3.4].
   if (!order || order.appId !== request.appId || !order.transactionId)
     return businessError('ORDERNOTEXIST', '订单不存在');
   const refundFee = Number(p.refund_fee);
@@ -140,7 +140,7 @@ function settleRefund(core: SandboxCore, order: Order, r: Refund): void {
   });
 }
 
-/** The fields encrypted into a refund notification's req_info [spec §4.2]. */
+/** The fields encrypted into a refund notification's req_info [docs/protocol.md §4.2]. */
 export function refundInfoFields(order: Order, r: Refund): Record<string, string> {
   return {
     ...refundIdentity(order, r),
@@ -155,7 +155,7 @@ export function refundInfoFields(order: Order, r: Refund): Record<string, string
 }
 
 /**
- * The refund notification [spec §4.2]: return_code, appid, mch_id, nonce_str and req_info
+ * The refund notification [docs/protocol.md §4.2]: return_code, appid, mch_id, nonce_str, req_info
  * (AES-256-ECB with md5(key) of the `<root>` XML) — and no sign.
  */
 export function refundNotificationXml(core: SandboxCore, order: Order, r: Refund): string {

@@ -51,14 +51,14 @@ export const businessError = (
   ...(fields ? { fields } : {}),
 });
 
-/** `return_code=FAIL` with `return_msg`: no appid, no nonce, no sign [spec §1]. */
+/** `return_code=FAIL` with `return_msg`: no appid, no nonce, no sign [docs/protocol.md §1]. */
 export const protocolFailXml = (message: string, extra: Record<string, string> = {}) =>
   toXml({ return_code: 'FAIL', return_msg: message, ...extra });
 
 /**
  * A signed reply to an authenticated request: the common fields (appid, mch_id, device_info when
  * the request had one, a fresh nonce_str), result_code and, on failure, err_code/err_code_des;
- * signed with the request's sign type [spec §1, §2].
+ * signed with the request's sign type [docs/protocol.md §1, §2].
  */
 export function signedReplyXml(
   request: {

@@ -35,7 +35,7 @@ const fingerprintOf = (params: Record<string, string>) => {
   return canonicalStringV2(business);
 };
 
-/** `POST /pay/unifiedorder` [spec §3.1]. */
+/** `POST /pay/unifiedorder` [docs/protocol.md §3.1]. */
 export function unifiedOrder(request: PayRequest, core: SandboxCore): PayOutcome {
   const p = request.params;
   for (const name of REQUIRED) if (!p[name]) return businessError('LACK_PARAMS', `缺少参数${name}`);
@@ -88,7 +88,7 @@ export function unifiedOrder(request: PayRequest, core: SandboxCore): PayOutcome
       break;
   }
 
-  // Re-entry [spec §3.1]: the same out_trade_no with the same business parameters is the same order.
+  // Re-entry [docs/protocol.md §3.1]: the same out_trade_no with the same business parameters is the same order.
   const existing = core.orders.get(request.merchant.mchId, p.out_trade_no!);
   const fingerprint = fingerprintOf(p);
   if (existing) {

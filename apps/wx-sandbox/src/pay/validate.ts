@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import { formatWxTime, parseWxTime } from '@fen/wxpay';
 
-/** out_trade_no: 1–32 of `0-9 A-Z a-z _ - | * @` [spec §1]. */
+/** out_trade_no: 1–32 of `0-9 A-Z a-z _ - | * @` [docs/protocol.md §1]. */
 export const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*@]{1,32}$/;
-/** out_refund_no: 1–64 of the same characters [spec §1]. */
+/** out_refund_no: 1–64 of the same characters [docs/protocol.md §1]. */
 export const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
 
 /** Integer fen, no sign, no decimal point, no leading zero, at most 10 digits. */
@@ -17,7 +17,7 @@ const LOOPBACK = (host: string) =>
 
 /**
  * Why a notify_url is refused, or undefined when it is fine: at most 256 characters, an absolute
- * URL without a query string [spec §3.1]. Real WeChat requires https; the sandbox also accepts
+ * URL without a query string [docs/protocol.md §3.1]. WeChat requires https; the sandbox also takes
  * http for loopback hosts (and any host in `httpHosts`) so a laptop can receive notifications.
  */
 export function notifyUrlProblem(url: string, httpHosts: readonly string[]): string | undefined {

@@ -7,7 +7,7 @@ import { refundQuery } from '../pay/refund-query.js';
 import { refund } from '../pay/refund.js';
 import { unifiedOrder } from '../pay/unified-order.js';
 
-/** WeChat Pay APIv2 of api.mch.weixin.qq.com [spec §3]. Any method reaches the handler, which refuses non-POST in XML. */
+/** WeChat Pay APIv2 of api.mch.weixin.qq.com [docs/protocol.md §3]. Any method reaches the handler, which refuses non-POST in XML. */
 export function payApiRouter(core: SandboxCore): Router {
   const router = new Router();
   const route = (

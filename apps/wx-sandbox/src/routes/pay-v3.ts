@@ -10,7 +10,7 @@ import { closeOrder, queryByOutTradeNo, queryByTransactionId } from '../v3/trans
 import { controlV3Router } from './control-v3.js';
 
 /**
- * WeChat Pay APIv3 of api.mch.weixin.qq.com [spec §6], beside APIv2 on the same orders, plus its
+ * APIv3 of api.mch.weixin.qq.com [docs/protocol.md §6], beside APIv2 on the same orders, plus its
  * control routes under `/__sandbox/v3`.
  */
 export function payV3Routers(core: SandboxCore): Router[] {

@@ -14,7 +14,7 @@ function send(ctx: Context, body: object, type = 'application/json; encoding=utf
 const query = (ctx: Context): Record<string, string | undefined> =>
   Object.fromEntries(Object.entries(ctx.query).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
 
-/** The mini-program / official-account server APIs of api.weixin.qq.com [spec §7]. */
+/** The mini-program / official-account server APIs of api.weixin.qq.com [docs/protocol.md §7]. */
 export function wechatApiRouter(core: SandboxCore): Router {
   const router = new Router();
   const ids = core.identities;

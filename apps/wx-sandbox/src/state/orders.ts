@@ -1,6 +1,6 @@
 import type { SignType } from '@fen/wxpay';
 
-/** trade_state values the sandbox produces for JSAPI/NATIVE/APP/MWEB orders [spec §3.2]. */
+/** trade_state values the sandbox gives JSAPI/NATIVE/APP/MWEB orders [docs/protocol.md §3.2]. */
 export type TradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND';
 
 export type RefundStatus = 'PROCESSING' | 'SUCCESS';

@@ -20,7 +20,7 @@ const signError = (message: string) => v3Error(401, 'SIGN_ERROR', message);
 
 /**
  * Checks the merchant's `Authorization: WECHATPAY2-SHA256-RSA2048 mchid=…,nonce_str=…,
- * timestamp=…,serial_no=…,signature=…` [spec §6, request signing]: the header's shape, the
+ * timestamp=…,serial_no=…,signature=…` [docs/protocol.md §6]: the header's shape, the
  * merchant (400 MCH_NOT_EXISTS; 403 NO_AUTH without APIv3), the certificate serial, the
  * timestamp (within 5 min of the sandbox clock) and the SHA256withRSA signature over
  * `METHOD\nURL\nTIMESTAMP\nNONCE\nBODY\n` with the URL and body exactly as received. Every

@@ -10,7 +10,7 @@ import { v3State } from './state.js';
 const DOWNLOAD_URL_TTL_MS = 5 * 60_000;
 
 /**
- * `GET /v3/bill/tradebill?bill_date=YYYY-MM-DD&bill_type=&tar_type=` [spec §6, §3.6]: the same
+ * `GET /v3/bill/tradebill?bill_date=YYYY-MM-DD&bill_type=&tar_type=` [docs/protocol.md §6]: same
  * bill text as APIv2's downloadbill (every appid of the merchant), kept behind a one-merchant
  * `download_url` with its SHA1. No bill yet → 400 NO_STATEMENT_EXIST / STATEMENT_CREATING.
  */

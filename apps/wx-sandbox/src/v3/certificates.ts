@@ -6,7 +6,7 @@ import { v3State } from './state.js';
 import { rfc3339Beijing } from './time.js';
 
 /**
- * `GET /v3/certificates` [spec §6]: every platform certificate served now (two during a rotation's
+ * `GET /v3/certificates` [docs/protocol.md §6]: the live platform certificates (two in a rotation's
  * overlap), each encrypted with the caller's APIv3 key (associated_data `certificate`). Signed
  * with the newest platform certificate whatever the mode: a client checks the download with the
  * certificates it delivers, the only keys it has on first use.

@@ -8,7 +8,7 @@ import { v3State } from './state.js';
 import { rfc3339Beijing } from './time.js';
 import { transactionView } from './transactions.js';
 
-/** APIv3 acknowledges with any 2xx; a 200 saying FAIL is not retried [spec §6, Notify ack]. */
+/** Any 2xx acknowledges an APIv3 notification; 200 + FAIL is not retried [docs/protocol.md §6]. */
 export const isV3Acknowledged = (status: number) => status >= 200 && status <= 299;
 
 interface EnvelopeInput {
@@ -21,7 +21,7 @@ interface EnvelopeInput {
 }
 
 /**
- * The notification body [spec §6, Notify body]: id, create_time, event_type,
+ * The notification body [docs/protocol.md §6, Notify body]: id, create_time, event_type,
  * `resource_type: encrypt-resource`, summary and the resource encrypted with AEAD_AES_256_GCM
  * under the merchant's APIv3 key, associated_data = original_type.
  */

@@ -38,7 +38,7 @@ export function injectedV3Error(errCode: string): V3Error {
 }
 
 /**
- * Wraps an APIv3 handler in WeChat's rules [spec §6]: the raw body (size-limited, UTF-8), the
+ * Wraps an APIv3 handler in WeChat's rules [docs/protocol.md §6]: raw body (size limit, UTF-8), the
  * merchant's `Authorization` over the exact URL and body (401 SIGN_ERROR…), the JSON body of a
  * POST (400 PARAM_ERROR), injected faults, then the handler. Every answer — errors included —
  * is signed with the platform key of the current mode. From authentication on there is no

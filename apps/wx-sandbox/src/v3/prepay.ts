@@ -74,7 +74,7 @@ function bodyProblem(
 }
 
 /**
- * `POST /v3/pay/transactions/{jsapi|app|native|h5}` [spec §6, Endpoints]: validates, then creates
+ * `POST /v3/pay/transactions/{jsapi|app|native|h5}` [docs/protocol.md §6]: validates, then creates
  * the order in the store APIv2 uses too (an order paid via v3 is one order). Re-entry as in
  * APIv2: the same out_trade_no with the same body is the same order (same prepay_id while valid);
  * another body → 403 OUT_TRADE_NO_USED; paid → 400 ORDERPAID; closed → 400 ORDER_CLOSED.

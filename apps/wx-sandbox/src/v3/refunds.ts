@@ -19,10 +19,10 @@ import { ok, paramError, v3Error } from './reply.js';
 import type { V3Outcome } from './reply.js';
 import { rfc3339Beijing } from './time.js';
 
-const MAX_REFUNDS_PER_ORDER = 50; // [spec §3.4]
+const MAX_REFUNDS_PER_ORDER = 50; // [docs/protocol.md §3.4]
 const invalid = (message: string) => v3Error(400, 'INVALID_REQUEST', message);
 
-/** A refund as APIv3 shows it (refund and refund-query replies) [spec §6, Endpoints]. */
+/** A refund as APIv3 shows it (refund and refund-query replies) [docs/protocol.md §6]. */
 export function refundView(order: Order, refund: Refund): Json {
   return {
     refund_id: refund.refundId,
@@ -50,7 +50,7 @@ export function refundView(order: Order, refund: Refund): Json {
 }
 
 /**
- * `POST /v3/refund/domestic/refunds` [spec §6, §3.4]: the same refunds as APIv2's (one store):
+ * `POST /v3/refund/domestic/refunds` [docs/protocol.md §6, §3.4]: the refunds of APIv2 (one store):
  * partial and repeated up to the total, at most 50, idempotent by out_refund_no (a changed
  * retry → 400 INVALID_REQUEST). PROCESSING, then SUCCESS after `refundDelaySeconds × timeScale`,
  * then REFUND.SUCCESS to the request's notify_url (else the merchant's `refundNotifyUrl`).

@@ -3,7 +3,7 @@ import { signWechatpayMessage } from '@fen/wxpay';
 import type { Context } from 'koa';
 import type { Signer } from './platform-keys.js';
 
-/** An APIv3 error as WeChat writes it: HTTP status and `{code, message, detail?}` [spec §6, Errors]. */
+/** An APIv3 error as WeChat writes it: HTTP status and `{code, message, detail?}` [docs/protocol.md §6, Errors]. */
 export interface V3Error {
   kind: 'error';
   status: number;
@@ -36,7 +36,7 @@ export const paramError = (field: string, issue: string, location = 'body'): V3E
 
 /**
  * Writes an outcome with WeChat's headers: `Request-ID` and the `Wechatpay-*` signature over the
- * exact body bytes (an empty 204 body included) made with `signer` [spec §6].
+ * exact body bytes (an empty 204 body included) made with `signer` [docs/protocol.md §6].
  */
 export function sendSigned(
   ctx: Context,
@@ -71,7 +71,7 @@ export function sendSigned(
   ctx.status = status;
   ctx.set('Request-ID', randomUUID().toUpperCase().replace(/-/g, ''));
   for (const [name, value] of Object.entries(headers)) {
-    // Replies carry no Signature-Type; notifications do [spec §6].
+    // Replies carry no Signature-Type; notifications do [docs/protocol.md §6].
     if (name !== 'Wechatpay-Signature-Type') ctx.set(name, value);
   }
   if (status === 204) {

@@ -18,7 +18,7 @@ const orderNotExist = () => v3Error(404, 'ORDER_NOT_EXIST', '订单不存在');
 
 /**
  * A transaction as APIv3 shows it (query replies and the TRANSACTION.SUCCESS resource)
- * [spec §6, Endpoints]: an unpaid or closed order carries its number, amount and state; a paid
+ * [docs/protocol.md §6]: an unpaid or closed order carries its number, amount and state; a paid
  * one also transaction_id, trade_type, bank_type, success_time, payer and the amounts paid.
  */
 export function transactionView(order: Order): Json {
@@ -86,7 +86,7 @@ export function queryByTransactionId(request: V3Request, core: SandboxCore): V3O
 
 /**
  * `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close` with `{"mchid"}` → 204
- * [spec §6]. Paid → 400 ORDERPAID; already closed → 400 ORDER_CLOSED; unknown → 404.
+ * [docs/protocol.md §6]. Paid → 400 ORDERPAID; already closed → 400 ORDER_CLOSED; unknown → 404.
  */
 export function closeOrder(request: V3Request, core: SandboxCore): V3Outcome {
   const body = request.body ?? {};

@@ -24,7 +24,7 @@ const refuse = (code: string, message: string, status = 400): ControlError => ({
 });
 
 /**
- * The JSAPI paySign [spec §5]: the APIv2 sign over exactly `appId, timeStamp, nonceStr, package,
+ * JSAPI paySign [docs/protocol.md §5]: APIv2 sign of exactly `appId, timeStamp, nonceStr, package,
  * signType` (camelCase names) with the merchant's key, by the algorithm `signType` names.
  */
 export function jsapiPaySign(
@@ -44,7 +44,7 @@ function sameSign(expected: string, given: string): boolean {
 }
 
 /**
- * What WeChat's client checks before it shows the cashier for `getBrandWCPayRequest` [spec §5]:
+ * What WeChat's client checks before its cashier for `getBrandWCPayRequest` [docs/protocol.md §5]:
  * the six fields are strings (WeChat refuses a numeric timeStamp on some clients), appId is an app
  * bound to a merchant, `package=prepay_id=…` names a payable JSAPI order of that appid placed with
  * the same signType (RSA for an APIv3 order), and paySign is the merchant's sign over the five
@@ -120,7 +120,7 @@ function checkV2PaySign(p: JsapiPayFields, key: string): { valid: boolean; messa
   };
 }
 
-/** APIv3 [spec §5]: SHA256withRSA by the merchant's key over `appId\ntimeStamp\nnonceStr\npackage\n`. */
+/** APIv3 [docs/protocol.md §5]: SHA256withRSA by the merchant's key over `appId\ntimeStamp\nnonceStr\npackage\n`. */
 function checkV3PaySign(
   core: SandboxCore,
   order: Order,

@@ -33,7 +33,7 @@ export const merchantKey = (): KeyObject => createPrivateKey(cert('apiclient_key
 export const platformPublicKey = (): KeyObject =>
   new X509Certificate(cert('wechatpay_platform_cert.pem')).publicKey;
 
-/** `METHOD\nURL\nTIMESTAMP\nNONCE\nBODY\n` [spec §6]. */
+/** `METHOD\nURL\nTIMESTAMP\nNONCE\nBODY\n` [docs/protocol.md §6]. */
 export const requestMessage = (
   method: string,
   url: string,
@@ -48,7 +48,7 @@ export const rsaSha256 = (message: string | Buffer, key: KeyObject) =>
 export const rsaSha256Verify = (message: string | Buffer, signature: string, key: KeyObject) =>
   createVerify('RSA-SHA256').update(message).verify(key, Buffer.from(signature, 'base64'));
 
-/** Whether a reply or notification's `Wechatpay-*` headers sign `body` with `key` [spec §6]. */
+/** Whether the `Wechatpay-*` headers sign `body` with `key` [docs/protocol.md §6]. */
 export function wechatpaySignatureOk(
   headers: IncomingHttpHeaders,
   body: Buffer | string,

@@ -77,7 +77,7 @@ export function replySignOk(
   return reply.sign === testSign(reply, key, type);
 }
 
-/** Refund req_info: base64 → AES-256-ECB with key = lowercase hex md5(API key) [spec §4.2]. */
+/** req_info: base64 → AES-256-ECB with key = lowercase hex md5(API key) [docs/protocol.md §4.2]. */
 export function decryptReqInfo(reqInfo: string, apiKey = DEMO.key): string {
   const key = Buffer.from(createHash('md5').update(apiKey).digest('hex'), 'ascii');
   const decipher = createDecipheriv('aes-256-ecb', key, null);
