@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { cert, send } from './http.js';
 
 /**
- * APIv3 on the wire, written for the tests from the spec (§6) with node:crypto only —
+ * APIv3 on the wire, written for the tests from docs/protocol.md §6 with node:crypto only —
  * independent of @fen/wxpay, which the sandbox uses — and pinned by fixed known answers in
  * v3-known-answers.test.ts (openssl / python-cryptography values), so one signing or
  * encryption bug cannot hide on both sides.

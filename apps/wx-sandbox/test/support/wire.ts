@@ -1,7 +1,7 @@
 import { createDecipheriv, createHash, createHmac } from 'node:crypto';
 
 /**
- * An APIv2 signer and XML codec written for the tests from the spec (§2) with node:crypto only —
+ * An APIv2 signer and XML codec, written for tests after docs/protocol.md §2, node:crypto only —
  * independent of @fen/wxpay, which the sandbox itself uses — and itself checked against fixed
  * known answers (official doc vectors, python/openssl-computed demo-key values).
  */
