@@ -1,6 +1,6 @@
 import type { SandboxCore } from '../core.js';
 import type { Order } from '../state/orders.js';
-import { TRANSACTION_ID } from './fields.js';
+import { TRANSACTION_ID } from '../pay/validate.js';
 import type { Json } from './fields.js';
 import type { V3Request } from './pipeline.js';
 import { noContent, ok, paramError, v3Error } from './reply.js';
