@@ -2,41 +2,12 @@ import type { SandboxCore } from '../core.js';
 import { OUT_REFUND_NO } from '../pay/validate.js';
 import { requestRefund } from '../refund-rule.js';
 import type { RefundRefusal } from '../refund-rule.js';
-import type { Order, Refund } from '../state/orders.js';
 import { isFenNumber, isObject, optionalString, requireString } from './fields.js';
-import type { Json } from './fields.js';
 import { sendV3RefundNotification } from './notifications.js';
 import type { V3Request } from './pipeline.js';
 import { ok, paramError, v3Error } from './reply.js';
 import type { V3Outcome } from './reply.js';
-import { rfc3339Beijing } from './time.js';
-
-/** A refund as APIv3 shows it (refund and refund-query replies) [spec §6, Endpoints]. */
-export function refundView(order: Order, refund: Refund): Json {
-  return {
-    refund_id: refund.refundId,
-    out_refund_no: refund.outRefundNo,
-    transaction_id: order.transactionId ?? '',
-    out_trade_no: order.outTradeNo,
-    channel: 'ORIGINAL',
-    user_received_account: '支付用户零钱',
-    ...(refund.successAt !== undefined ? { success_time: rfc3339Beijing(refund.successAt) } : {}),
-    create_time: rfc3339Beijing(refund.createdAt),
-    status: refund.status,
-    funds_account: 'UNAVAILABLE',
-    amount: {
-      total: order.totalFee,
-      refund: refund.refundFee,
-      payer_total: order.totalFee,
-      payer_refund: refund.refundFee,
-      settlement_total: order.totalFee,
-      settlement_refund: refund.refundFee,
-      discount_refund: 0,
-      currency: 'CNY',
-      from: [],
-    },
-  };
-}
+import { refundView } from './refund-view.js';
 
 const invalid = (message: string) => v3Error(400, 'INVALID_REQUEST', message);
 const FEE_ISSUE = '应为正整数，单位为分';
