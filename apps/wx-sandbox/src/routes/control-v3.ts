@@ -8,7 +8,7 @@ import { fail, jsonBody } from './control-json.js';
 export const DEFAULT_OVERLAP_SECONDS = 86_400;
 
 /**
- * The APIv3 control routes (README "Pay APIv3"): platform certificates and their rotation, the
+ * The APIv3 control routes (docs/sandbox.md §11): platform certificates and their rotation, the
  * signing mode, the platform public key. Only public material leaves here — never a private key
  * or an APIv3 key.
  */

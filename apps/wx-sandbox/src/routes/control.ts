@@ -49,7 +49,7 @@ export function orderView(order: Order) {
   };
 }
 
-/** The JSON control API under `/__sandbox` (documented in the README). */
+/** The JSON control API under `/__sandbox` (documented in docs/sandbox.md §8). */
 export function controlRouter(core: SandboxCore): Router {
   const router = new Router({ prefix: '/__sandbox' });
 

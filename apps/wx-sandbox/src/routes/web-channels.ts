@@ -9,8 +9,8 @@ import { scanCodeUrl } from '../web/scan.js';
 import { fail, jsonBody, payerOutcome } from './control-json.js';
 
 /**
- * What a web page in a browser needs for the channels besides the mini-program (README "Web
- * channels"): OAuth authorize, the WeixinJSBridge stand-in and its check, Native "by scan", and
+ * What a web page in a browser needs for the channels besides the mini-program (docs/sandbox.md
+ * §10): OAuth authorize, the WeixinJSBridge stand-in and its check, Native "by scan", and
  * the H5 cashier.
  */
 export function webChannelsRouter(core: SandboxCore): Router {
