@@ -8,7 +8,7 @@ export interface SandboxConfigFile {
 }
 
 /**
- * Reads `SANDBOX_CONFIG` (a JSON file `{merchants, apps}`, see the README) for `pnpm sandbox`.
+ * Reads `SANDBOX_CONFIG` (a JSON file `{merchants, apps}`, docs/sandbox.md §1) for `pnpm sandbox`.
  * Only the shape is checked here; `createSandbox` validates the values and names every problem.
  */
 export function readSandboxConfigFile(path: string): SandboxConfigFile {

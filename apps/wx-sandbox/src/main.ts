@@ -45,7 +45,7 @@ console.log(`Fen WeChat sandbox
     configFile.merchants
       ? configFile.merchants.map((m) => `mch_id ${m.mchId}`).join(', ') +
         ` (${process.env.SANDBOX_CONFIG})`
-      : 'the demo merchant: mch_id 1900000109, appid wxfe00000000000001 (see apps/wx-sandbox/README.md)'
+      : 'the demo merchant: mch_id 1900000109, appid wxfe00000000000001 (see docs/sandbox.md)'
   }`);
 
 let stopping = false;

@@ -4,9 +4,10 @@ import { DEMO_MERCHANT, createSandbox } from '../src/index.js';
 import type { Sandbox } from '../src/index.js';
 import { cert, json } from './support/http.js';
 import {
-  DEMO_V3,
   decryptAesGcm,
+  DEMO_V3,
   platformPublicKey,
+  sandboxV3Calls,
   v3Call,
   wechatpaySignatureOk,
 } from './support/v3-wire.js';
@@ -17,16 +18,9 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-const at = () => ({ timestamp: Math.floor(sandbox.now().getTime() / 1000) });
-const certificates = () => v3Call(sandbox.url, 'GET', '/v3/certificates', undefined, at());
-const query = () =>
-  v3Call(
-    sandbox.url,
-    'GET',
-    `/v3/pay/transactions/out-trade-no/NOSUCHORDER1?mchid=${DEMO_V3.mchId}`,
-    undefined,
-    at(),
-  );
+const { get } = sandboxV3Calls(() => sandbox);
+const certificates = () => get('/v3/certificates');
+const query = () => get(`/v3/pay/transactions/out-trade-no/NOSUCHORDER1?mchid=${DEMO_V3.mchId}`);
 
 /** The certificates of a /v3/certificates reply, decrypted by the test itself. */
 function opened(reply: Awaited<ReturnType<typeof certificates>>) {

@@ -1,50 +1,32 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { NOTIFY_RETRY_INTERVALS_SECONDS, createSandbox } from '../src/index.js';
-import type { Sandbox } from '../src/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { NOTIFY_RETRY_INTERVALS_SECONDS } from '../src/index.js';
 import { eventually } from './support/http.js';
 import {
-  DEMO_V3,
   decryptAesGcm,
-  jsapiBody,
+  DEMO_V3,
+  paidV3Order,
   platformPublicKey,
-  startV3Receiver,
-  v3Call,
+  v3Suite,
   wechatpaySignatureOk,
 } from './support/v3-wire.js';
-import type { V3Receiver } from './support/v3-wire.js';
 
 // timeScale 0.0002: the 15 s retry interval is 3 ms, so the first retries come quickly.
-let sandbox: Sandbox;
-let receiver: V3Receiver;
-let openid: string;
-beforeAll(async () => {
-  sandbox = await createSandbox({ timeScale: 0.0002 });
-  receiver = await startV3Receiver();
-  openid = sandbox.loginCode('carol').openid;
-});
-afterAll(async () => {
-  await sandbox.close();
-  await receiver.close();
-});
+const suite = v3Suite({ timeScale: 0.0002 }, 'carol');
 beforeEach(() => {
-  receiver.hits.length = 0;
-  receiver.respond = () => ({ status: 204 });
-  sandbox.clearFaults();
+  suite.receiver.hits.length = 0;
+  suite.receiver.respond = () => ({ status: 204 });
+  suite.sandbox.clearFaults();
 });
 
-async function payV3(overrides: Record<string, unknown> = {}) {
-  const body = jsapiBody(openid, { notify_url: receiver.url, ...overrides });
-  const { json } = await v3Call(sandbox.url, 'POST', '/v3/pay/transactions/jsapi', body);
-  const paid = sandbox.pay(json.prepay_id, 'success');
-  return { outTradeNo: body.out_trade_no, transactionId: paid.transaction_id! };
-}
+const payV3 = (overrides: Record<string, unknown> = {}) =>
+  paidV3Order(suite.sandbox, suite.openid, { notify_url: suite.receiver.url, ...overrides });
 
-const records = (outTradeNo: string) => sandbox.notifications(outTradeNo);
+const records = (outTradeNo: string) => suite.sandbox.notifications(outTradeNo);
 
 describe('v3 payment notifications', () => {
   it('when a v3 order is paid, then TRANSACTION.SUCCESS is POSTed as signed JSON whose resource decrypts to the transaction', async () => {
     const { outTradeNo, transactionId } = await payV3({ attach: 'a=1' });
-    const hit = await eventually(() => receiver.hits[0], 5000, 'notification');
+    const hit = await eventually(() => suite.receiver.hits[0], 5000, 'notification');
     expect(hit.headers['content-type']).toContain('application/json');
     expect(hit.headers['wechatpay-serial']).toBe(DEMO_V3.platformSerial);
     expect(hit.headers['wechatpay-signature-type']).toBe('WECHATPAY2-SHA256-RSA2048');
@@ -79,7 +61,7 @@ describe('v3 payment notifications', () => {
       trade_type: 'JSAPI',
       trade_state: 'SUCCESS',
       attach: 'a=1',
-      payer: { openid },
+      payer: { openid: suite.openid },
       amount: { total: 1990, payer_total: 1990, currency: 'CNY' },
     });
     expect(() => decryptAesGcm(envelope.resource, 'fensandboxapikey0123456789abcdef')).toThrow();
@@ -90,7 +72,7 @@ describe('v3 payment notifications', () => {
   });
 
   it('when the notify_url answers non-2xx, then it is retried on the schedule with the same envelope, freshly signed, until a 2xx', async () => {
-    receiver.respond = (n) =>
+    suite.receiver.respond = (n) =>
       n <= 3
         ? { status: n === 1 ? 500 : 404, body: '{"code":"FAIL","message":"失败"}' }
         : { status: 200 };
@@ -111,24 +93,24 @@ describe('v3 payment notifications', () => {
       0,
       ...NOTIFY_RETRY_INTERVALS_SECONDS.slice(0, 3),
     ]);
-    expect(receiver.hits).toHaveLength(4);
-    const ids = new Set(receiver.hits.map((h) => JSON.parse(h.body).id));
+    expect(suite.receiver.hits).toHaveLength(4);
+    const ids = new Set(suite.receiver.hits.map((h) => JSON.parse(h.body).id));
     expect(ids.size).toBe(1);
-    expect(new Set(receiver.hits.map((h) => h.headers['wechatpay-nonce'])).size).toBe(4);
-    for (const hit of receiver.hits)
+    expect(new Set(suite.receiver.hits.map((h) => h.headers['wechatpay-nonce'])).size).toBe(4);
+    for (const hit of suite.receiver.hits)
       expect(wechatpaySignatureOk(hit.headers, hit.body, platformPublicKey())).toBe(true);
   });
 
   it('when the notify_url answers 200 with code FAIL, then it counts as acknowledged (only non-2xx is retried)', async () => {
-    receiver.respond = () => ({ status: 200, body: '{"code":"FAIL","message":"失败"}' });
+    suite.receiver.respond = () => ({ status: 200, body: '{"code":"FAIL","message":"失败"}' });
     const { outTradeNo } = await payV3();
     await eventually(() => (records(outTradeNo)[0]?.state === 'DELIVERED' ? true : undefined));
     await new Promise((r) => setTimeout(r, 50)); // several retry intervals at this time scale
-    expect(receiver.hits).toHaveLength(1);
+    expect(suite.receiver.hits).toHaveLength(1);
   });
 
   it('when faults drop the first attempts and add duplicates, then they apply to v3 notifications too', async () => {
-    sandbox.setFaults({
+    suite.sandbox.setFaults({
       dropFirstAttempts: 2,
       duplicateNotifications: { count: 1, concurrent: true },
     });
@@ -145,18 +127,20 @@ describe('v3 payment notifications', () => {
         .map((a) => a.copy)
         .sort(),
     ).toEqual([0, 1]);
-    expect(receiver.hits).toHaveLength(2);
+    expect(suite.receiver.hits).toHaveLength(2);
   });
 
   it('when the control API lists notifications, then the v3 delivery log is there like v2', async () => {
     const { outTradeNo } = await payV3();
     await eventually(() => (records(outTradeNo)[0]?.state === 'DELIVERED' ? true : undefined));
-    const res = await fetch(`${sandbox.url}/__sandbox/notifications?out_trade_no=${outTradeNo}`);
+    const res = await fetch(
+      `${suite.sandbox.url}/__sandbox/notifications?out_trade_no=${outTradeNo}`,
+    );
     const { notifications } = (await res.json()) as {
       notifications: { kind: string; notify_url: string; state: string }[];
     };
     expect(notifications).toMatchObject([
-      { kind: 'payment', notify_url: receiver.url, state: 'DELIVERED' },
+      { kind: 'payment', notify_url: suite.receiver.url, state: 'DELIVERED' },
     ]);
   });
 });

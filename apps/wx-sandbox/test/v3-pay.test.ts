@@ -7,7 +7,7 @@ import {
   DEMO_V3,
   jsapiBody,
   platformPublicKey,
-  v3Call,
+  sandboxV3Calls,
   v3TradeNo,
   wechatpaySignatureOk,
 } from './support/v3-wire.js';
@@ -40,11 +40,7 @@ afterAll(() => sandbox.close());
 beforeEach(() => sandbox.clearFaults());
 
 // Signed at the sandbox's time: some tests move its clock.
-const at = () => ({ timestamp: Math.floor(sandbox.now().getTime() / 1000) });
-const post = (path: string, body: unknown, options = {}) =>
-  v3Call(sandbox.url, 'POST', path, body, { ...at(), ...options });
-const get = (path: string, options = {}) =>
-  v3Call(sandbox.url, 'GET', path, undefined, { ...at(), ...options });
+const { post, get } = sandboxV3Calls(() => sandbox);
 const query = (no: string) => get(`/v3/pay/transactions/out-trade-no/${no}?mchid=${DEMO_V3.mchId}`);
 
 describe('POST /v3/pay/transactions/{jsapi|app|native|h5}', () => {

@@ -1,44 +1,25 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox } from '../src/index.js';
-import type { Sandbox } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { eventually } from './support/http.js';
 import {
-  DEMO_V3,
   decryptAesGcm,
+  DEMO_V3,
   jsapiBody,
+  paidV3Order,
   platformPublicKey,
-  startV3Receiver,
+  sandboxV3Calls,
+  v3Suite,
   v3Call,
   v3TradeNo,
   wechatpaySignatureOk,
 } from './support/v3-wire.js';
-import type { V3Receiver } from './support/v3-wire.js';
 
-let sandbox: Sandbox;
-let receiver: V3Receiver;
-let openid: string;
-beforeAll(async () => {
-  sandbox = await createSandbox({ timeScale: 0.001, refundDelaySeconds: 10 });
-  receiver = await startV3Receiver();
-  openid = sandbox.loginCode('bob').openid;
-});
-afterAll(async () => {
-  await sandbox.close();
-  await receiver.close();
-});
+const suite = v3Suite({ timeScale: 0.001, refundDelaySeconds: 10 }, 'bob');
 
-const at = () => ({ timestamp: Math.floor(sandbox.now().getTime() / 1000) });
-const post = (path: string, body: unknown) => v3Call(sandbox.url, 'POST', path, body, at());
-const get = (path: string) => v3Call(sandbox.url, 'GET', path, undefined, at());
-
-async function paidV3Order(total = 1990) {
-  const body = jsapiBody(openid, { amount: { total, currency: 'CNY' } });
-  const { json } = await post('/v3/pay/transactions/jsapi', body);
-  const { transaction_id: transactionId } = sandbox.pay(json.prepay_id, 'success');
-  return { outTradeNo: body.out_trade_no, transactionId: transactionId! };
-}
+const { post, get } = sandboxV3Calls(() => suite.sandbox);
+const paidOrder = (total = 1990) =>
+  paidV3Order(suite.sandbox, suite.openid, { amount: { total, currency: 'CNY' } });
 
 const refundBody = (outTradeNo: string, refund: number, total = 1990, extra = {}) => ({
   out_trade_no: outTradeNo,
@@ -49,9 +30,9 @@ const refundBody = (outTradeNo: string, refund: number, total = 1990, extra = {}
 
 describe('POST /v3/refund/domestic/refunds', () => {
   it('when a paid order is refunded, then PROCESSING, then SUCCESS, and REFUND.SUCCESS arrives signed and decrypts', async () => {
-    const { outTradeNo, transactionId } = await paidV3Order();
+    const { outTradeNo, transactionId } = await paidOrder();
     const body = refundBody(outTradeNo, 500, 1990, {
-      notify_url: receiver.url,
+      notify_url: suite.receiver.url,
       reason: '尺码不合适',
     });
     const created = await post('/v3/refund/domestic/refunds', body);
@@ -67,7 +48,7 @@ describe('POST /v3/refund/domestic/refunds', () => {
       amount: { total: 1990, refund: 500, payer_refund: 500, currency: 'CNY' },
     });
     const hit = await eventually(
-      () => receiver.hits.find((h) => h.body.includes('REFUND.SUCCESS')),
+      () => suite.receiver.hits.find((h) => h.body.includes('REFUND.SUCCESS')),
       5000,
       'refund notification',
     );
@@ -104,7 +85,7 @@ describe('POST /v3/refund/domestic/refunds', () => {
   });
 
   it('when the same out_refund_no comes again, then the same refund; with other amounts, 400 INVALID_REQUEST', async () => {
-    const { outTradeNo } = await paidV3Order();
+    const { outTradeNo } = await paidOrder();
     const body = refundBody(outTradeNo, 300);
     const first = await post('/v3/refund/domestic/refunds', body);
     const again = await post('/v3/refund/domestic/refunds', body);
@@ -117,7 +98,7 @@ describe('POST /v3/refund/domestic/refunds', () => {
   });
 
   it('when refunds would exceed the order, or name another total, then 400 INVALID_REQUEST', async () => {
-    const { outTradeNo, transactionId } = await paidV3Order(1000);
+    const { outTradeNo, transactionId } = await paidOrder(1000);
     expect(
       (await post('/v3/refund/domestic/refunds', refundBody(outTradeNo, 600, 1000))).status,
     ).toBe(200);
@@ -137,13 +118,13 @@ describe('POST /v3/refund/domestic/refunds', () => {
   });
 
   it('when the order is unpaid or unknown, or fields are malformed, then 404 RESOURCE_NOT_EXISTS / 400 PARAM_ERROR', async () => {
-    const unpaid = jsapiBody(openid);
+    const unpaid = jsapiBody(suite.openid);
     await post('/v3/pay/transactions/jsapi', unpaid);
     const notPaid = await post('/v3/refund/domestic/refunds', refundBody(unpaid.out_trade_no, 1));
     expect([notPaid.status, notPaid.json.code]).toEqual([404, 'RESOURCE_NOT_EXISTS']);
     const unknown = await post('/v3/refund/domestic/refunds', refundBody(v3TradeNo(), 1));
     expect([unknown.status, unknown.json.code]).toEqual([404, 'RESOURCE_NOT_EXISTS']);
-    const { outTradeNo } = await paidV3Order();
+    const { outTradeNo } = await paidOrder();
     const cases: [Record<string, unknown>, string][] = [
       [{ amount: { refund: 1.5, total: 1990, currency: 'CNY' } }, 'amount.refund'],
       [{ amount: { refund: 1, total: 1990 } }, 'amount.currency'],
@@ -170,23 +151,23 @@ describe('POST /v3/refund/domestic/refunds', () => {
 
 describe('GET /v3/bill/tradebill', () => {
   it('when a day has payments, then the next day after 09:00 the download_url serves the file whose SHA1 was signed', async () => {
-    const { outTradeNo } = await paidV3Order(2500);
-    const day = new Date(sandbox.now().getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+    const { outTradeNo } = await paidOrder(2500);
+    const day = new Date(suite.sandbox.now().getTime() + 8 * 3600_000).toISOString().slice(0, 10);
     const early = await get(`/v3/bill/tradebill?bill_date=${day}`);
     expect([early.status, early.json.code]).toEqual([400, 'NO_STATEMENT_EXIST']);
     // To 00:30 the next Beijing day: the bill is being made until 09:00.
-    const beijingMs = sandbox.now().getTime() + 8 * 3600_000;
+    const beijingMs = suite.sandbox.now().getTime() + 8 * 3600_000;
     const toNextDay = 86_400_000 - (beijingMs % 86_400_000) + 30 * 60_000;
-    sandbox.advanceClock(toNextDay / 1000);
+    suite.sandbox.advanceClock(toNextDay / 1000);
     const creating = await get(`/v3/bill/tradebill?bill_date=${day}`);
     expect([creating.status, creating.json.code]).toEqual([400, 'STATEMENT_CREATING']);
-    sandbox.advanceClock(9 * 3600);
+    suite.sandbox.advanceClock(9 * 3600);
     const link = await get(`/v3/bill/tradebill?bill_date=${day}&tar_type=GZIP`);
     expect(link.status).toBe(200);
     expect(wechatpaySignatureOk(link.headers, link.body, platformPublicKey())).toBe(true);
     expect(link.json.hash_type).toBe('SHA1');
     const fileUrl = new URL(link.json.download_url);
-    expect(fileUrl.origin).toBe(sandbox.url);
+    expect(fileUrl.origin).toBe(suite.sandbox.url);
     const file = await get(fileUrl.pathname + fileUrl.search);
     expect(file.status).toBe(200);
     expect(createHash('sha1').update(file.body).digest('hex')).toBe(link.json.hash_value);
@@ -195,7 +176,7 @@ describe('GET /v3/bill/tradebill', () => {
     expect(text).toContain(`\`${outTradeNo}`);
     expect(text).toContain('`25.00');
     const unsigned = await v3Call(
-      sandbox.url,
+      suite.sandbox.url,
       'GET',
       fileUrl.pathname + fileUrl.search,
       undefined,

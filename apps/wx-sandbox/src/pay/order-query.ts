@@ -1,4 +1,5 @@
 import { formatWxTime } from '@fen/wxpay';
+import { closeUnpaidOrder } from '../close-rule.js';
 import type { SandboxCore } from '../core.js';
 import type { Order } from '../state/orders.js';
 import type { PayRequest } from './pipeline.js';
@@ -47,7 +48,7 @@ export function orderStateFields(order: Order): Record<string, string> {
   return { ...common, ...paidFields(order) };
 }
 
-/** The payment fields of orderquery and the payment notification [docs/protocol.md §3.2, §4.1]. */
+/** The payment fields shared by orderquery and the payment notification [docs/protocol.md §3.2, §4.1]. */
 export function paidFields(order: Order): Record<string, string> {
   return {
     ...(order.fields.openid || order.payerOpenId
@@ -67,23 +68,18 @@ export function paidFields(order: Order): Record<string, string> {
   };
 }
 
-/** `POST /pay/closeorder` [docs/protocol.md §3.3]. The "not within 5 minutes of creation" advice is not enforced. */
+/** `POST /pay/closeorder` [docs/protocol.md §3.3]: the close rule both APIs share, in APIv2's err_codes. */
 export function closeOrder(request: PayRequest, core: SandboxCore): PayOutcome {
   const outTradeNo = request.params.out_trade_no;
   if (!outTradeNo) return businessError('LACK_PARAMS', '缺少参数out_trade_no');
   const order = core.orders.get(request.merchant.mchId, outTradeNo);
   if (!order || order.appId !== request.appId) return businessError('ORDERNOTEXIST', '订单不存在');
-  if (order.state === 'SUCCESS' || order.state === 'REFUND')
-    return businessError('ORDERPAID', '订单已支付，不能发起关单');
-  if (order.state === 'CLOSED') return businessError('ORDERCLOSED', '订单已关闭，无法重复关闭');
-  order.state = 'CLOSED';
-  order.closedAt = core.clock.nowMs();
-  order.closedBy = 'closeorder';
-  core.logger({
-    level: 'info',
-    msg: 'order closed',
-    mch_id: order.mchId,
-    out_trade_no: order.outTradeNo,
-  });
-  return success({ result_msg: 'OK' });
+  switch (closeUnpaidOrder(core, order)) {
+    case 'ORDER_PAID':
+      return businessError('ORDERPAID', '订单已支付，不能发起关单');
+    case 'ORDER_CLOSED':
+      return businessError('ORDERCLOSED', '订单已关闭，无法重复关闭');
+    case 'CLOSED':
+      return success({ result_msg: 'OK' });
+  }
 }

@@ -8,6 +8,12 @@ import { paidFields } from './order-query.js';
 
 export type PayerOutcome = PayAttempt['outcome'];
 
+/** What a payer can do at a cashier. */
+export const PAYER_OUTCOMES: readonly PayerOutcome[] = ['success', 'cancel', 'insufficient_funds'];
+
+export const isPayerOutcome = (value: unknown): value is PayerOutcome =>
+  PAYER_OUTCOMES.includes(value as PayerOutcome);
+
 /** A control-API refusal: HTTP status, stable code, message. */
 export interface ControlError {
   status: number;

@@ -1,37 +1,45 @@
-import { encryptRefundInfo, formatWxTime, nonceStr, toXml } from '@fen/wxpay';
+import { encryptRefundInfo, nonceStr, toXml } from '@fen/wxpay';
 import type { SandboxCore } from '../core.js';
-import { newRefundId } from '../ids.js';
-import { refundedFee } from '../state/orders.js';
+import { requestRefund } from '../refund-rule.js';
+import type { RefundRefusal } from '../refund-rule.js';
 import type { Order, Refund } from '../state/orders.js';
-import { findOrder } from './order-query.js';
 import type { PayRequest } from './pipeline.js';
 import { businessError, success } from './reply.js';
 import type { PayOutcome } from './reply.js';
-import { OUT_REFUND_NO, beijingDateTime, isFen, notifyUrlProblem } from './validate.js';
+import { beijingDateTime, isFen } from './validate.js';
 
-const MAX_REFUNDS_PER_ORDER = 50; // [docs/protocol.md §3.4]
 const REFUND_ACCOUNTS = ['REFUND_SOURCE_UNSETTLED_FUNDS', 'REFUND_SOURCE_RECHARGE_FUNDS'];
 /** Where a refund goes: always back to the payer's change in the sandbox. */
 export const RECEIVED_BY = '支付用户的零钱';
 
+const FEE_FORMAT = 'total_fee/refund_fee参数格式错误：应为正整数，单位为分';
+
+/** How APIv2 says each refusal of the refund rule: err_code and err_code_des [docs/protocol.md §3.4]. */
+const REFUSALS: Record<RefundRefusal, (problem: string) => PayOutcome> = {
+  NO_ORDER_REFERENCE: () => businessError('PARAM_ERROR', '缺少参数out_trade_no或transaction_id'),
+  TRANSACTION_ID_MALFORMED: () => businessError('INVALID_TRANSACTIONID', '无效transaction_id'),
+  OUT_REFUND_NO_MALFORMED: () => businessError('PARAM_ERROR', 'out_refund_no参数格式错误'),
+  REFUND_FEE_MALFORMED: () => businessError('PARAM_ERROR', FEE_FORMAT),
+  TOTAL_FEE_MALFORMED: () => businessError('PARAM_ERROR', FEE_FORMAT),
+  NOTIFY_URL_MALFORMED: (problem) => businessError('PARAM_ERROR', problem),
+  ORDER_NOT_FOUND: () => businessError('ORDERNOTEXIST', '订单不存在'),
+  CHANGED_RETRY: () =>
+    businessError('PARAM_ERROR', '订单金额或退款金额与之前请求不一致，请核实后再试'),
+  TOTAL_FEE_MISMATCH: () => businessError('PARAM_ERROR', '订单金额total_fee与实际支付金额不一致'),
+  FULLY_REFUNDED: () => businessError('ERROR', '订单已全额退款'),
+  EXCEEDS_REFUNDABLE: () => businessError('ERROR', '累计退款金额大于支付金额'),
+  TOO_MANY_REFUNDS: () => businessError('ERROR', '退款次数超过限制'),
+};
+
 /**
- * `POST /secapi/pay/refund` [docs/protocol.md §3.4] (the pipeline checked the client cert). Partial
- * and repeated refunds up to total_fee; the same out_refund_no is the same refund. A new refund is
- * PROCESSING, becomes SUCCESS after `refundDelaySeconds × timeScale`, then its notification goes out.
+ * `POST /secapi/pay/refund` [docs/protocol.md §3.4] (the pipeline has checked the client certificate): the
+ * XML's own checks, then the refund rule both APIs share (see `requestRefund`), answered in
+ * APIv2's fields and err_codes; the settled refund's notification is APIv2's encrypted req_info.
  */
 export function refund(request: PayRequest, core: SandboxCore): PayOutcome {
   const p = request.params;
   for (const name of ['out_refund_no', 'total_fee', 'refund_fee'] as const) {
     if (!p[name]) return businessError('PARAM_ERROR', `缺少参数${name}`);
-  }
-  if (!p.transaction_id && !p.out_trade_no)
-    return businessError('PARAM_ERROR', '缺少参数out_trade_no或transaction_id');
-  if (p.transaction_id && !/^\d{28}$/.test(p.transaction_id))
-    return businessError('INVALID_TRANSACTIONID', '无效transaction_id');
-  if (!OUT_REFUND_NO.test(p.out_refund_no!))
-    return businessError('PARAM_ERROR', 'out_refund_no参数格式错误');
-  if (!isFen(p.total_fee) || !isFen(p.refund_fee)) {
-    return businessError('PARAM_ERROR', 'total_fee/refund_fee参数格式错误：应为正整数，单位为分');
   }
   if (p.refund_fee_type && p.refund_fee_type !== 'CNY')
     return businessError('PARAM_ERROR', 'refund_fee_type参数格式错误');
@@ -40,62 +48,34 @@ export function refund(request: PayRequest, core: SandboxCore): PayOutcome {
   }
   if ((p.refund_desc?.length ?? 0) > 80)
     return businessError('PARAM_ERROR', 'refund_desc参数长度有误');
-  if (p.notify_url) {
-    const problem = notifyUrlProblem(p.notify_url, core.options.httpNotifyHosts);
-    if (problem) return businessError('PARAM_ERROR', problem);
-  }
 
-  const order = findOrder(core, request);
-  // An unpaid order "does not exist" for refunds [docs/protocol.md §3.4].
-  if (!order || order.appId !== request.appId || !order.transactionId)
-    return businessError('ORDERNOTEXIST', '订单不存在');
-  const refundFee = Number(p.refund_fee);
-  const totalFee = Number(p.total_fee);
-  const fingerprint = `${order.outTradeNo}|${totalFee}|${refundFee}`;
-
-  const previous = core.orders.refund(request.merchant.mchId, p.out_refund_no!);
-  if (previous) {
-    // Idempotent by out_refund_no: a retry gets the same refund, a changed one is refused.
-    if (previous.refund.fingerprint !== fingerprint) {
-      return businessError('PARAM_ERROR', '订单金额或退款金额与之前请求不一致，请核实后再试');
-    }
-    return success(refundReplyFields(previous.order, previous.refund));
-  }
-  if (totalFee !== order.totalFee)
-    return businessError('PARAM_ERROR', '订单金额total_fee与实际支付金额不一致');
-  const already = refundedFee(order);
-  if (already >= order.totalFee) return businessError('ERROR', '订单已全额退款');
-  if (already + refundFee > order.totalFee)
-    return businessError('ERROR', '累计退款金额大于支付金额');
-  if (order.refunds.length >= MAX_REFUNDS_PER_ORDER)
-    return businessError('ERROR', '退款次数超过限制');
-
-  const now = core.clock.nowMs();
-  const notifyUrl = p.notify_url || request.merchant.refundNotifyUrl;
-  const created: Refund = {
-    refundId: newRefundId(formatWxTime(new Date(now))),
+  const decision = requestRefund(core, {
+    mchId: request.merchant.mchId,
+    appId: request.appId,
+    ...(p.transaction_id ? { transactionId: p.transaction_id } : {}),
+    ...(p.out_trade_no ? { outTradeNo: p.out_trade_no } : {}),
     outRefundNo: p.out_refund_no!,
-    refundFee,
-    status: 'PROCESSING',
-    createdAt: now,
+    totalFee: fenOf(p.total_fee),
+    refundFee: fenOf(p.refund_fee),
     refundAccount: p.refund_account || 'REFUND_SOURCE_UNSETTLED_FUNDS',
     ...(p.refund_desc ? { refundDesc: p.refund_desc } : {}),
-    ...(notifyUrl ? { notifyUrl } : {}),
-    fingerprint,
-  };
-  core.orders.addRefund(order, created);
-  core.logger({
-    level: 'info',
-    msg: 'refund accepted',
-    out_trade_no: order.outTradeNo,
-    out_refund_no: created.outRefundNo,
-    refund_fee: refundFee,
+    ...(p.notify_url ? { notifyUrl: p.notify_url } : {}),
+    notify: (order, r, notifyUrl) =>
+      core.notifier.send({
+        kind: 'refund',
+        mchId: order.mchId,
+        outTradeNo: order.outTradeNo,
+        outRefundNo: r.outRefundNo,
+        notifyUrl,
+        body: () => refundNotificationXml(core, order, r),
+      }),
   });
-  core.timers.after(core.options.refundDelaySeconds * 1000 * core.options.timeScale, () =>
-    settleRefund(core, order, created),
-  );
-  return success(refundReplyFields(order, created));
+  if (decision.kind === 'refused') return REFUSALS[decision.reason](decision.problem ?? '');
+  return success(refundReplyFields(decision.order, decision.refund));
 }
+
+/** A decimal fen amount as the XML carries it, or NaN (`19.90`, `01` and `1e3` are not fen). */
+const fenOf = (text: string | undefined) => (isFen(text) ? Number(text) : NaN);
 
 /** The ids and amounts every refund answer names. */
 const refundIdentity = (order: Order, r: Refund): Record<string, string> => ({
@@ -119,27 +99,6 @@ function refundReplyFields(order: Order, r: Refund): Record<string, string> {
   };
 }
 
-/** PROCESSING → SUCCESS, then the refund notification (if there is a URL to send it to). */
-function settleRefund(core: SandboxCore, order: Order, r: Refund): void {
-  r.status = 'SUCCESS';
-  r.successAt = core.clock.nowMs();
-  core.logger({
-    level: 'info',
-    msg: 'refund succeeded',
-    out_trade_no: order.outTradeNo,
-    out_refund_no: r.outRefundNo,
-  });
-  if (!r.notifyUrl) return;
-  core.notifier.send({
-    kind: 'refund',
-    mchId: order.mchId,
-    outTradeNo: order.outTradeNo,
-    outRefundNo: r.outRefundNo,
-    notifyUrl: r.notifyUrl,
-    body: () => refundNotificationXml(core, order, r),
-  });
-}
-
 /** The fields encrypted into a refund notification's req_info [docs/protocol.md §4.2]. */
 export function refundInfoFields(order: Order, r: Refund): Record<string, string> {
   return {
@@ -155,7 +114,7 @@ export function refundInfoFields(order: Order, r: Refund): Record<string, string
 }
 
 /**
- * The refund notification [docs/protocol.md §4.2]: return_code, appid, mch_id, nonce_str, req_info
+ * The refund notification [docs/protocol.md §4.2]: return_code, appid, mch_id, nonce_str and req_info
  * (AES-256-ECB with md5(key) of the `<root>` XML) — and no sign.
  */
 export function refundNotificationXml(core: SandboxCore, order: Order, r: Refund): string {

@@ -5,6 +5,8 @@ import { formatWxTime, parseWxTime } from '@fen/wxpay';
 export const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*@]{1,32}$/;
 /** out_refund_no: 1–64 of the same characters [docs/protocol.md §1]. */
 export const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
+/** transaction_id as the sandbox issues it: 28 digits. */
+export const TRANSACTION_ID = /^\d{28}$/;
 
 /** Integer fen, no sign, no decimal point, no leading zero, at most 10 digits. */
 export const isFen = (value: string | undefined): value is string =>

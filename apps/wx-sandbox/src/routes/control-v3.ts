@@ -1,38 +1,14 @@
 import Router from '@koa/router';
-import type { Context } from 'koa';
 import type { SandboxCore } from '../core.js';
-import { BodyTooLargeError, readRawBody } from '../http/raw-body.js';
 import type { SigningMode } from '../v3/platform-keys.js';
 import { v3State } from '../v3/state.js';
+import { fail, jsonBody } from './control-json.js';
 
 /** Seconds an old platform certificate stays served after a rotation, unless told: one day. */
 export const DEFAULT_OVERLAP_SECONDS = 86_400;
 
-const fail = (ctx: Context, status: number, code: string, message: string) => {
-  ctx.status = status;
-  ctx.body = { error: { code, message } };
-};
-
-async function jsonObject(ctx: Context): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = (await readRawBody(ctx.req, 64 * 1024)).toString('utf8');
-  } catch (err) {
-    if (err instanceof BodyTooLargeError) return void fail(ctx, 413, 'BODY_TOO_LARGE', err.message);
-    throw err;
-  }
-  try {
-    const parsed: unknown = text.trim() === '' ? {} : JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-  } catch {
-    // answered below
-  }
-  return void fail(ctx, 400, 'INVALID_JSON', 'the body must be a JSON object');
-}
-
 /**
- * The APIv3 control routes (README "Pay APIv3"): platform certificates and their rotation, the
+ * The APIv3 control routes (docs/sandbox.md §11): platform certificates and their rotation, the
  * signing mode, the platform public key. Only public material leaves here — never a private key
  * or an APIv3 key.
  */
@@ -60,7 +36,7 @@ export function controlV3Router(core: SandboxCore): Router {
   });
 
   router.post('/rotate-platform-certificate', async (ctx) => {
-    const body = await jsonObject(ctx);
+    const body = await jsonBody(ctx);
     if (!body) return;
     const overlap = body.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS;
     if (
@@ -87,7 +63,7 @@ export function controlV3Router(core: SandboxCore): Router {
   });
 
   router.put('/mode', async (ctx) => {
-    const body = await jsonObject(ctx);
+    const body = await jsonBody(ctx);
     if (!body) return;
     if (body.mode !== 'certificate' && body.mode !== 'public_key') {
       return fail(ctx, 400, 'INVALID_MODE', 'mode must be "certificate" or "public_key"');

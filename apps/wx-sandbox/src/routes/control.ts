@@ -2,40 +2,10 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { SandboxCore } from '../core.js';
 import { parseFaults } from '../faults.js';
-import { BodyTooLargeError, readRawBody } from '../http/raw-body.js';
 import { payAsPayer } from '../pay/payer.js';
-import type { PayerOutcome } from '../pay/payer.js';
 import { PREPAY_TTL_MS } from '../state/orders.js';
 import type { Order } from '../state/orders.js';
-
-const OUTCOMES: PayerOutcome[] = ['success', 'cancel', 'insufficient_funds'];
-
-export function fail(ctx: Context, status: number, code: string, message: string): void {
-  ctx.status = status;
-  ctx.body = { error: { code, message } };
-}
-
-export async function jsonBody(ctx: Context): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = (await readRawBody(ctx.req, 64 * 1024)).toString('utf8');
-  } catch (err) {
-    if (err instanceof BodyTooLargeError) {
-      fail(ctx, 413, 'BODY_TOO_LARGE', err.message);
-      return undefined;
-    }
-    throw err;
-  }
-  try {
-    const parsed: unknown = text.trim() === '' ? {} : JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-  } catch {
-    // answered below
-  }
-  fail(ctx, 400, 'INVALID_JSON', 'the body must be a JSON object');
-  return undefined;
-}
+import { fail, jsonBody, payerOutcome } from './control-json.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -79,7 +49,7 @@ export function orderView(order: Order) {
   };
 }
 
-/** The JSON control API under `/__sandbox` (documented in the README). */
+/** The JSON control API under `/__sandbox` (documented in docs/sandbox.md §8). */
 export function controlRouter(core: SandboxCore): Router {
   const router = new Router({ prefix: '/__sandbox' });
 
@@ -146,12 +116,10 @@ export function controlRouter(core: SandboxCore): Router {
     if (typeof prepayId !== 'string' || prepayId === '') {
       return fail(ctx, 400, 'INVALID_PREPAY_ID', 'prepay_id (or a known code_url) is required');
     }
-    const outcome = body.outcome ?? 'success';
-    if (!OUTCOMES.includes(outcome as PayerOutcome)) {
-      return fail(ctx, 400, 'INVALID_OUTCOME', `outcome must be one of ${OUTCOMES.join(', ')}`);
-    }
+    const outcome = payerOutcome(ctx, body);
+    if (!outcome) return;
     const bankType = body.bank_type === undefined ? undefined : String(body.bank_type);
-    const result = payAsPayer(core, prepayId, outcome as PayerOutcome, bankType);
+    const result = payAsPayer(core, prepayId, outcome, bankType);
     if ('code' in result) return fail(ctx, result.status, result.code, result.message);
     ctx.body = result;
   });

@@ -1,19 +1,16 @@
 import Router from '@koa/router';
 import type { SandboxCore } from '../core.js';
-import type { PayerOutcome } from '../pay/payer.js';
 import { checkJsapiPay } from '../web/jsapi-check.js';
 import { JSBRIDGE_JS } from '../web/jsbridge-script.js';
 import { mwebCashier, mwebCashierAct } from '../web/mweb-cashier.js';
 import { oauthAuthorize } from '../web/oauth-authorize.js';
 import { isControlError } from '../web/payable.js';
 import { scanCodeUrl } from '../web/scan.js';
-import { fail, jsonBody } from './control.js';
-
-const OUTCOMES: PayerOutcome[] = ['success', 'cancel', 'insufficient_funds'];
+import { fail, jsonBody, payerOutcome } from './control-json.js';
 
 /**
- * What a web page in a browser needs for the channels besides the mini-program (README "Web
- * channels"): OAuth authorize, the WeixinJSBridge stand-in and its check, Native "by scan", and
+ * What a web page in a browser needs for the channels besides the mini-program (docs/sandbox.md
+ * §10): OAuth authorize, the WeixinJSBridge stand-in and its check, Native "by scan", and
  * the H5 cashier.
  */
 export function webChannelsRouter(core: SandboxCore): Router {
@@ -56,11 +53,9 @@ export function webChannelsRouter(core: SandboxCore): Router {
     if (typeof user !== 'string' || user.length === 0 || user.length > 64) {
       return fail(ctx, 400, 'INVALID_USER', 'user must be a name of 1–64 characters');
     }
-    const outcome = body.outcome ?? 'success';
-    if (!OUTCOMES.includes(outcome as PayerOutcome)) {
-      return fail(ctx, 400, 'INVALID_OUTCOME', `outcome must be one of ${OUTCOMES.join(', ')}`);
-    }
-    const result = scanCodeUrl(core, body.code_url, user, outcome as PayerOutcome);
+    const outcome = payerOutcome(ctx, body);
+    if (!outcome) return;
+    const result = scanCodeUrl(core, body.code_url, user, outcome);
     if ('code' in result) return fail(ctx, result.status, result.code, result.message);
     ctx.body = result;
   });

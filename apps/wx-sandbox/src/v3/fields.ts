@@ -3,10 +3,6 @@ import { paramError } from './reply.js';
 
 /** APIv3 out_trade_no: 6–32 of `0-9 A-Z a-z _ - | * @` [docs/protocol.md §6, Endpoints]. */
 export const V3_OUT_TRADE_NO = /^[0-9A-Za-z_\-|*@]{6,32}$/;
-/** out_refund_no: 1–64 of the same characters [docs/protocol.md §1]. */
-export const V3_OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
-/** transaction_id as the sandbox issues it: 28 digits. */
-export const TRANSACTION_ID = /^\d{28}$/;
 
 export type Json = Record<string, unknown>;
 

@@ -6,6 +6,7 @@ import type { Order, Refund } from '../state/orders.js';
 import type { Json } from './fields.js';
 import { v3State } from './state.js';
 import { rfc3339Beijing } from './time.js';
+import { refundResource } from './refund-view.js';
 import { transactionView } from './transactions.js';
 
 /** Any 2xx acknowledges an APIv3 notification; 200 + FAIL is not retried [docs/protocol.md §6]. */
@@ -88,26 +89,6 @@ export function sendV3PaymentNotification(core: SandboxCore, order: Order): void
     },
     envelope,
   );
-}
-
-/** The refund resource of a REFUND.* notification. */
-export function refundResource(order: Order, refund: Refund): Json {
-  return {
-    mchid: order.mchId,
-    out_trade_no: order.outTradeNo,
-    transaction_id: order.transactionId ?? '',
-    out_refund_no: refund.outRefundNo,
-    refund_id: refund.refundId,
-    refund_status: refund.status,
-    ...(refund.successAt !== undefined ? { success_time: rfc3339Beijing(refund.successAt) } : {}),
-    user_received_account: '支付用户零钱',
-    amount: {
-      total: order.totalFee,
-      refund: refund.refundFee,
-      payer_total: order.totalFee,
-      payer_refund: refund.refundFee,
-    },
-  };
 }
 
 /** REFUND.SUCCESS for a settled refund, to `notifyUrl`. */

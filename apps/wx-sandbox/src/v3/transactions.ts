@@ -1,6 +1,7 @@
+import { closeUnpaidOrder } from '../close-rule.js';
 import type { SandboxCore } from '../core.js';
+import { OUT_TRADE_NO, TRANSACTION_ID } from '../pay/validate.js';
 import type { Order } from '../state/orders.js';
-import { TRANSACTION_ID } from './fields.js';
 import type { Json } from './fields.js';
 import type { V3Request } from './pipeline.js';
 import { noContent, ok, paramError, v3Error } from './reply.js';
@@ -66,8 +67,7 @@ export function queryByOutTradeNo(request: V3Request, core: SandboxCore): V3Outc
   const problem = mchidProblem(request);
   if (problem) return problem;
   const outTradeNo = request.params.out_trade_no ?? '';
-  if (!/^[0-9A-Za-z_\-|*@]{1,32}$/.test(outTradeNo))
-    return paramError('out_trade_no', '格式错误', 'path');
+  if (!OUT_TRADE_NO.test(outTradeNo)) return paramError('out_trade_no', '格式错误', 'path');
   const order = core.orders.get(request.caller.merchant.mchId, outTradeNo);
   return order ? ok(transactionView(order)) : orderNotExist();
 }
@@ -94,21 +94,15 @@ export function closeOrder(request: V3Request, core: SandboxCore): V3Outcome {
   if (body.mchid !== request.caller.merchant.mchId)
     return paramError('mchid', '与Authorization中的商户号不一致');
   const outTradeNo = request.params.out_trade_no ?? '';
-  if (!/^[0-9A-Za-z_\-|*@]{1,32}$/.test(outTradeNo))
-    return paramError('out_trade_no', '格式错误', 'path');
+  if (!OUT_TRADE_NO.test(outTradeNo)) return paramError('out_trade_no', '格式错误', 'path');
   const order = core.orders.get(request.caller.merchant.mchId, outTradeNo);
   if (!order) return orderNotExist();
-  if (order.state === 'SUCCESS' || order.state === 'REFUND')
-    return v3Error(400, 'ORDERPAID', '订单已支付，不能发起关单');
-  if (order.state === 'CLOSED') return v3Error(400, 'ORDER_CLOSED', '订单已关闭');
-  order.state = 'CLOSED';
-  order.closedAt = core.clock.nowMs();
-  order.closedBy = 'closeorder';
-  core.logger({
-    level: 'info',
-    msg: 'order closed (v3)',
-    mch_id: order.mchId,
-    out_trade_no: outTradeNo,
-  });
-  return noContent();
+  switch (closeUnpaidOrder(core, order)) {
+    case 'ORDER_PAID':
+      return v3Error(400, 'ORDERPAID', '订单已支付，不能发起关单');
+    case 'ORDER_CLOSED':
+      return v3Error(400, 'ORDER_CLOSED', '订单已关闭');
+    case 'CLOSED':
+      return noContent();
+  }
 }

@@ -2,13 +2,10 @@ import type { Context } from 'koa';
 import type { SandboxCore } from '../core.js';
 import { BodyTooLargeError, readRawBody } from '../http/raw-body.js';
 import { openIdFor } from '../ids.js';
-import { payAsPayer } from '../pay/payer.js';
-import type { PayerOutcome } from '../pay/payer.js';
+import { isPayerOutcome, payAsPayer } from '../pay/payer.js';
 import type { Order } from '../state/orders.js';
 import { errorPage, escapeHtml, htmlPage, webUrl, yuan } from './html.js';
 import { isControlError, payableOrder } from './payable.js';
-
-const OUTCOMES: PayerOutcome[] = ['success', 'cancel', 'insufficient_funds'];
 
 function page(ctx: Context, html: string): void {
   ctx.status = 200; // WeChat's H5 pages answer 200, refusals included
@@ -80,11 +77,11 @@ export async function mwebCashierAct(core: SandboxCore, ctx: Context): Promise<v
   }
   const prepayId = form.get('prepay_id') ?? '';
   const redirectUrl = form.get('redirect_url') ?? '';
-  const outcome = form.get('outcome') as PayerOutcome;
+  const outcome = form.get('outcome');
   const user = form.get('user') || 'alice';
   const order = mwebOrder(core, prepayId);
   if (typeof order === 'string') return page(ctx, errorPage(order));
-  if (!OUTCOMES.includes(outcome)) return page(ctx, errorPage('outcome参数错误'));
+  if (!isPayerOutcome(outcome)) return page(ctx, errorPage('outcome参数错误'));
   if (user.length > 64) return page(ctx, errorPage('user must be 1–64 characters'));
   const target = redirectUrl ? webUrl(redirectUrl) : undefined;
   if (redirectUrl && !target) return page(ctx, errorPage('redirect_url参数错误'));

@@ -9,6 +9,9 @@ import type { KeyObject } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
+import { createSandbox } from '../../src/index.js';
+import type { Sandbox, SandboxOptions } from '../../src/index.js';
 import { cert, send } from './http.js';
 
 /**
@@ -204,4 +207,56 @@ export function jsapiBody(openid: string, overrides: Record<string, unknown> = {
     payer: { openid },
     ...overrides,
   };
+}
+
+/**
+ * GET and POST through `v3Call`, signed at the sandbox's own time (some tests move its clock).
+ * `sandbox` is a getter: the suite's sandbox starts in `beforeAll`.
+ */
+export function sandboxV3Calls(sandbox: () => Sandbox) {
+  const at = () => ({ timestamp: Math.floor(sandbox().now().getTime() / 1000) });
+  return {
+    post: (path: string, body: unknown, options: V3CallOptions = {}) =>
+      v3Call(sandbox().url, 'POST', path, body, { ...at(), ...options }),
+    get: (path: string, options: V3CallOptions = {}) =>
+      v3Call(sandbox().url, 'GET', path, undefined, { ...at(), ...options }),
+  };
+}
+
+/** Places a v3 JSAPI order for `openid` (`overrides` on `jsapiBody`) and pays it as the payer. */
+export async function paidV3Order(
+  sandbox: Sandbox,
+  openid: string,
+  overrides: Record<string, unknown> = {},
+): Promise<{ outTradeNo: string; transactionId: string }> {
+  const body = jsapiBody(openid, overrides);
+  const { json } = await sandboxV3Calls(() => sandbox).post('/v3/pay/transactions/jsapi', body);
+  const paid = sandbox.pay(json.prepay_id, 'success');
+  return { outTradeNo: body.out_trade_no, transactionId: paid.transaction_id! };
+}
+
+/** What a v3 test file works against: its sandbox, a merchant notify_url, a logged-in user. */
+export interface V3Suite {
+  sandbox: Sandbox;
+  receiver: V3Receiver;
+  /** The openid of the suite's user in the demo mini-program. */
+  openid: string;
+}
+
+/**
+ * Starts a sandbox (`options`) and a v3 receiver before the file's tests, logs `user` in, and
+ * stops both after them. The fields are set once `beforeAll` has run.
+ */
+export function v3Suite(options: SandboxOptions, user: string): V3Suite {
+  const suite = {} as V3Suite;
+  beforeAll(async () => {
+    suite.sandbox = await createSandbox(options);
+    suite.receiver = await startV3Receiver();
+    suite.openid = suite.sandbox.loginCode(user).openid;
+  });
+  afterAll(async () => {
+    await suite.sandbox?.close();
+    await suite.receiver?.close();
+  });
+  return suite;
 }
