@@ -268,4 +268,22 @@ describe('guest sessions', () => {
       'CHANNEL_UNAVAILABLE',
     );
   });
+
+  it('when a guest asks for APP pay, then it is refused: a guest is a browser, with no app to pay in', async () => {
+    const guest = await call(`${server.url}/api/guest-session`, { method: 'POST' });
+    const refused = await order(guest.body.token, 'app');
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({
+      code: 'CHANNEL_UNAVAILABLE',
+      message: expect.stringContaining('needs a mini-program or official-account session'),
+    });
+    // Nor can a guest's order move to APP later.
+    const placed = await order(guest.body.token, 'native');
+    const switched = await call(`${server.url}/api/orders/${placed.body.order.id}/pay`, {
+      method: 'POST',
+      token: guest.body.token,
+      body: { channel: 'app' },
+    });
+    expect(switched.body.error.code).toBe('CHANNEL_UNAVAILABLE');
+  });
 });

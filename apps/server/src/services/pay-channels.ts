@@ -26,7 +26,8 @@ export interface WebCheckout {
 interface ChannelSpec<C extends PayChannel> {
   /**
    * Who may pay through it. JSAPI sends the payer's openid, so it must be an openid of that
-   * appid.
+   * appid. APP needs the shop's mobile app, which a guest (a browser with no WeChat identity)
+   * does not have.
    */
   users: readonly UserKind[];
   /** The login the channel asks for, in its refusal. */
@@ -68,8 +69,8 @@ const CHANNELS = {
     web: { label: 'WeChat (official account)', client: 'bridge' },
   },
   app: {
-    users: ['miniprogram', 'official_account', 'guest'],
-    needs: 'a session',
+    users: ['miniprogram', 'official_account'],
+    needs: 'a mini-program or official-account session',
     appId: (wx) => wx.mobileAppId,
     tradeType: 'APP',
     payment: async ({ appId, prepayId }, signer) => ({
