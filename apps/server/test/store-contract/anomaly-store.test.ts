@@ -1,8 +1,7 @@
 import { Types } from 'mongoose';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { NewAnomaly } from '../../src/stores/anomaly-store.js';
-import type { Stores } from '../../src/stores/index.js';
-import { minutes, storeBackends } from './backends.js';
+import { describeStoreContract, minutes } from './backends.js';
 
 function amountMismatch(overrides: Partial<NewAnomaly> = {}): NewAnomaly {
   return {
@@ -16,12 +15,7 @@ function amountMismatch(overrides: Partial<NewAnomaly> = {}): NewAnomaly {
   };
 }
 
-describe.each(storeBackends())('anomaly store contract ($name)', (backend) => {
-  let stores: Stores;
-  beforeEach(async () => {
-    stores = await backend.fresh();
-  });
-
+describeStoreContract('anomaly store', (stores) => {
   it('when the same cause is reported again, then one anomaly stands: the first', async () => {
     const first = amountMismatch();
     await stores.anomalies.record(first, minutes(0));

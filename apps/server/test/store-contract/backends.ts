@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
 import { createMongoLease } from '../../src/jobs/lease.js';
 import type { Lease } from '../../src/jobs/lease.js';
 import { connectDatabase } from '../../src/stores/database.js';
@@ -55,6 +55,23 @@ export function storeBackends(): StoreBackend[] {
       lease: (now) => createMongoLease(connected().models.Lease, now),
     },
   ];
+}
+
+/**
+ * Declares `cases` once per backend. `stores` is emptied and rebuilt before each case, so every
+ * case starts from nothing, on either backend.
+ */
+export function describeStoreContract(
+  title: string,
+  cases: (stores: Stores, backend: StoreBackend) => void,
+): void {
+  describe.each(storeBackends())(`${title} contract ($name)`, (backend) => {
+    const stores = {} as Stores;
+    beforeEach(async () => {
+      Object.assign(stores, await backend.fresh());
+    });
+    cases(stores, backend);
+  });
 }
 
 /** A timeline entry at `at` (default now). */

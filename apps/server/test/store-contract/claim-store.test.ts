@@ -1,13 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { Stores } from '../../src/stores/index.js';
-import { minutes, storeBackends } from './backends.js';
+import { expect, it } from 'vitest';
+import { describeStoreContract, minutes } from './backends.js';
 
-describe.each(storeBackends())('claim store contract ($name)', (backend) => {
-  let stores: Stores;
-  beforeEach(async () => {
-    stores = await backend.fresh();
-  });
-
+describeStoreContract('claim store', (stores) => {
   it('when a decision is claimed twice, then the first wins and the second gets its change', async () => {
     const first = { to: 'PAID', paidAt: minutes(1), amounts: [1, 2] };
     const won = await stores.claims.claim('order-exit:1', first, minutes(1));

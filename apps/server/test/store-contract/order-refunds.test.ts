@@ -1,32 +1,18 @@
 import { Types } from 'mongoose';
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { Stores } from '../../src/stores/index.js';
+import { expect, it } from 'vitest';
 import type { OrderRecord } from '../../src/stores/order-store.js';
-import { buildOrder } from '../helpers/build-order.js';
-import { storeBackends, timelineEntry as entry } from './backends.js';
+import { describeStoreContract, timelineEntry as entry } from './backends.js';
+import { insertOrder, readOrder } from './orders.js';
 
-describe.each(storeBackends())('order refund bookkeeping contract ($name)', (backend) => {
-  let stores: Stores;
-  beforeEach(async () => {
-    stores = await backend.fresh();
-  });
-
-  async function pendingOrder(totalFen: number): Promise<OrderRecord> {
-    const order = await stores.orders.insert(buildOrder({ totalFen }));
-    if (!order) throw new Error('insert refused');
-    return order;
-  }
+describeStoreContract('order refund bookkeeping', (stores) => {
+  const pendingOrder = (totalFen: number) => insertOrder(stores, { totalFen });
   async function paidOrder(totalFen: number): Promise<OrderRecord> {
     const order = await pendingOrder(totalFen);
     const paid = await stores.orders.transition(order._id, ['PENDING'], 'PAID', {}, entry('PAID'));
     if (!paid) throw new Error('transition refused');
     return paid;
   }
-  async function read(order: OrderRecord): Promise<OrderRecord> {
-    const stored = await stores.orders.findById(order._id.toHexString());
-    if (!stored) throw new Error('order vanished');
-    return stored;
-  }
+  const read = (order: OrderRecord) => readOrder(stores, order);
 
   it('when refunds ask for more than was paid, then only what fits is reserved, once per number', async () => {
     const order = await paidOrder(100);

@@ -1,26 +1,13 @@
 import { Types } from 'mongoose';
-import { beforeEach, describe, expect, inject, it } from 'vitest';
-import type { Stores } from '../../src/stores/index.js';
+import { expect, inject, it } from 'vitest';
 import type { NewOrder, OrderRecord } from '../../src/stores/order-store.js';
 import { buildOrder } from '../helpers/build-order.js';
-import { minutes, storeBackends, timelineEntry as entry } from './backends.js';
+import { describeStoreContract, minutes, timelineEntry as entry } from './backends.js';
+import { insertOrder, readOrder } from './orders.js';
 
-describe.each(storeBackends())('order store contract ($name)', (backend) => {
-  let stores: Stores;
-  beforeEach(async () => {
-    stores = await backend.fresh();
-  });
-
-  async function insert(overrides: Partial<NewOrder> = {}): Promise<OrderRecord> {
-    const order = await stores.orders.insert(buildOrder(overrides));
-    if (!order) throw new Error('insert refused');
-    return order;
-  }
-  async function read(order: OrderRecord): Promise<OrderRecord> {
-    const stored = await stores.orders.findById(order._id.toHexString());
-    if (!stored) throw new Error('order vanished');
-    return stored;
-  }
+describeStoreContract('order store', (stores, backend) => {
+  const insert = (overrides: Partial<NewOrder> = {}) => insertOrder(stores, overrides);
+  const read = (order: OrderRecord) => readOrder(stores, order);
 
   it('when an order is inserted, then it gets empty refund bookkeeping and is found by each key', async () => {
     const order = buildOrder({ timeline: [entry('CREATED')] });

@@ -1,8 +1,7 @@
 import { Types } from 'mongoose';
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { Stores } from '../../src/stores/index.js';
+import { expect, it } from 'vitest';
 import type { IncomingEvent } from '../../src/stores/payment-event-store.js';
-import { minutes, storeBackends } from './backends.js';
+import { describeStoreContract, minutes } from './backends.js';
 
 function payNotification(overrides: Partial<IncomingEvent> = {}): IncomingEvent {
   return {
@@ -16,12 +15,7 @@ function payNotification(overrides: Partial<IncomingEvent> = {}): IncomingEvent 
   };
 }
 
-describe.each(storeBackends())('payment event store contract ($name)', (backend) => {
-  let stores: Stores;
-  beforeEach(async () => {
-    stores = await backend.fresh();
-  });
-
+describeStoreContract('payment event store', (stores) => {
   it('when a notification first arrives, then it is stored as RECEIVED once, with an ObjectId', async () => {
     const event = payNotification();
     const stored = await stores.events.record(event, minutes(0));

@@ -1,7 +1,6 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { Stores } from '../../src/stores/index.js';
+import { expect, it } from 'vitest';
 import type { ProductDoc } from '../../src/stores/product-model.js';
-import { storeBackends } from './backends.js';
+import { describeStoreContract } from './backends.js';
 
 function product(_id: string, overrides: Partial<ProductDoc> = {}): ProductDoc {
   return {
@@ -15,12 +14,7 @@ function product(_id: string, overrides: Partial<ProductDoc> = {}): ProductDoc {
   };
 }
 
-describe.each(storeBackends())('product store contract ($name)', (backend) => {
-  let stores: Stores;
-  beforeEach(async () => {
-    stores = await backend.fresh();
-  });
-
+describeStoreContract('product store', (stores) => {
   it('when the catalogue is seeded again, then products that exist are left as they are', async () => {
     await stores.products.seed([product('tea', { priceFen: 100, imageUrl: '/tea.png' })]);
     await stores.products.seed([product('tea', { priceFen: 1 }), product('cake')]);

@@ -1,8 +1,7 @@
 import { Types } from 'mongoose';
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { Stores } from '../../src/stores/index.js';
+import { expect, it } from 'vitest';
 import type { NewRefund } from '../../src/stores/refund-store.js';
-import { minutes, storeBackends } from './backends.js';
+import { describeStoreContract, minutes } from './backends.js';
 
 function newRefund(overrides: Partial<NewRefund> = {}): NewRefund {
   return {
@@ -17,12 +16,7 @@ function newRefund(overrides: Partial<NewRefund> = {}): NewRefund {
   };
 }
 
-describe.each(storeBackends())('refund store contract ($name)', (backend) => {
-  let stores: Stores;
-  beforeEach(async () => {
-    stores = await backend.fresh();
-  });
-
+describeStoreContract('refund store', (stores) => {
   it('when a refund number is inserted twice, then the second is refused and the first stays', async () => {
     const refund = newRefund();
     const inserted = await stores.refunds.insert(refund);

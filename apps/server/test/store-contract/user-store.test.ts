@@ -1,14 +1,8 @@
 import { Types } from 'mongoose';
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { Stores } from '../../src/stores/index.js';
-import { minutes, storeBackends } from './backends.js';
+import { expect, it } from 'vitest';
+import { describeStoreContract, minutes } from './backends.js';
 
-describe.each(storeBackends())('user store contract ($name)', (backend) => {
-  let stores: Stores;
-  beforeEach(async () => {
-    stores = await backend.fresh();
-  });
-
+describeStoreContract('user store', (stores) => {
   it('when an openid logs in the first time, then a mini-program user is created', async () => {
     const user = await stores.users.upsertByOpenid('o-1', undefined, minutes(0));
     expect(user).toEqual({
