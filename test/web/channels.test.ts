@@ -114,7 +114,7 @@ describe('H5 pay', () => {
     expect(placed?.trade_type).toBe('MWEB');
     // APIv2 keeps scene_info as sent. APIv3's sandbox refuses an H5 prepay without
     // scene_info.h5_info and payer_client_ip, so its acceptance is the check here; the exact
-    // body is apps/server/test/v3-fields.test.ts's.
+    // body is apps/server/test/v3-mapping.test.ts's.
     if (!isV3) {
       expect(JSON.parse(placed!.scene_info!)).toEqual({
         h5_info: { type: 'Wap', wap_url: server.url, wap_name: 'Fen shop' },

@@ -20,13 +20,15 @@ async function place(
 ) {
   const user = await rig.user(kind);
   const userId = user._id.toHexString();
-  const created = await rig.orderService.create(
+  return { userId, created: await create(userId, channel) };
+}
+
+const create = (userId: string, channel: PayChannel) =>
+  rig.orderService.create(
     userId,
     { items: TEA, channel },
     { clientIp: '203.0.113.7', log: rig.log },
   );
-  return { userId, created };
-}
 
 const pay = (userId: string, orderId: string, channel?: PayChannel) =>
   rig.orderService.pay(userId, orderId, {
@@ -140,11 +142,7 @@ describe('channel switching', () => {
 describe('who may use a channel', () => {
   it('when a guest asks for APP pay, on a new order or a switch, then CHANNEL_UNAVAILABLE and WeChat is not called', async () => {
     const guest = await rig.user('guest');
-    const refused = rig.orderService.create(
-      guest._id.toHexString(),
-      { items: TEA, channel: 'app' },
-      { clientIp: '203.0.113.7', log: rig.log },
-    );
+    const refused = create(guest._id.toHexString(), 'app');
     expect(await refusedWith(refused)).toBe('CHANNEL_UNAVAILABLE');
     expect(rig.wechat.calls).toEqual([]);
 
@@ -166,11 +164,7 @@ describe('who may use a channel', () => {
     const { created } = await place('guest');
     expect(created.payment.channel).toBe('native');
     const guest = await rig.user('guest');
-    const refused = rig.orderService.create(
-      guest._id.toHexString(),
-      { items: TEA, channel: 'miniprogram' },
-      { clientIp: '203.0.113.7', log: rig.log },
-    );
+    const refused = create(guest._id.toHexString(), 'miniprogram');
     expect(await refusedWith(refused)).toBe('CHANNEL_UNAVAILABLE');
   });
 });
