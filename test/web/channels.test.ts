@@ -114,7 +114,7 @@ describe('H5 pay', () => {
     expect(placed?.trade_type).toBe('MWEB');
     // APIv2 keeps scene_info as sent. APIv3's sandbox refuses an H5 prepay without
     // scene_info.h5_info and payer_client_ip, so its acceptance is the check here; the exact
-    // body is apps/server/test/v3-fields.test.ts's.
+    // body is apps/server/test/v3-mapping.test.ts's.
     if (!isV3) {
       expect(JSON.parse(placed!.scene_info!)).toEqual({
         h5_info: { type: 'Wap', wap_url: server.url, wap_name: 'Fen shop' },
@@ -267,5 +267,23 @@ describe('guest sessions', () => {
     expect((await order(guest.body.token, 'miniprogram')).body.error.code).toBe(
       'CHANNEL_UNAVAILABLE',
     );
+  });
+
+  it('when a guest asks for APP pay, then it is refused: a guest is a browser, with no app to pay in', async () => {
+    const guest = await call(`${server.url}/api/guest-session`, { method: 'POST' });
+    const refused = await order(guest.body.token, 'app');
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({
+      code: 'CHANNEL_UNAVAILABLE',
+      message: expect.stringContaining('needs a mini-program or official-account session'),
+    });
+    // Nor can a guest's order move to APP later.
+    const placed = await order(guest.body.token, 'native');
+    const switched = await call(`${server.url}/api/orders/${placed.body.order.id}/pay`, {
+      method: 'POST',
+      token: guest.body.token,
+      body: { channel: 'app' },
+    });
+    expect(switched.body.error.code).toBe('CHANNEL_UNAVAILABLE');
   });
 });

@@ -4,15 +4,12 @@ import type { AppContext, AppState } from '../http/context.js';
 import { readRawBody } from '../http/request-body.js';
 import type { NotificationVerdict } from '../services/payment-notification-service.js';
 import type { Logger } from '../logger.js';
-import type { SignedNotification } from '../wechat/gateway.js';
+import type { NotificationRequest } from '../wechat/payment-reports.js';
 
 /** WeChat's notifications are small; anything bigger is not from WeChat (docs/pitfalls.md #6). */
 export const NOTIFY_BODY_LIMIT = 64 * 1024;
 
-type Handler = (
-  notification: string | SignedNotification,
-  log: Logger,
-) => Promise<NotificationVerdict>;
+type Handler = (request: NotificationRequest, log: Logger) => Promise<NotificationVerdict>;
 
 /** Reads the raw XML itself and always answers in WeChat's XML, whatever happens. */
 function notificationEndpoint(handle: Handler) {
@@ -20,7 +17,7 @@ function notificationEndpoint(handle: Handler) {
     let verdict: NotificationVerdict;
     try {
       const raw = await readRawBody(ctx.req, NOTIFY_BODY_LIMIT);
-      verdict = await handle(raw.toString('utf8'), ctx.state.log);
+      verdict = await handle({ api: 'v2', headers: ctx.req.headers, body: raw }, ctx.state.log);
     } catch (err) {
       ctx.state.log.warn({ err }, 'notification body refused');
       verdict = { ok: false, message: 'BODY_REFUSED' };
@@ -41,7 +38,7 @@ function v3NotificationEndpoint(handle: Handler) {
     let verdict: NotificationVerdict;
     try {
       const body = await readRawBody(ctx.req, NOTIFY_BODY_LIMIT);
-      verdict = await handle({ headers: ctx.req.headers, body }, ctx.state.log);
+      verdict = await handle({ api: 'v3', headers: ctx.req.headers, body }, ctx.state.log);
     } catch (err) {
       ctx.state.log.warn({ err }, 'v3 notification body refused');
       verdict = { ok: false, message: 'BODY_REFUSED' };

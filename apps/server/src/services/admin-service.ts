@@ -6,6 +6,7 @@ import type { PaymentEventStore } from '../stores/payment-event-store.js';
 import type { PaymentEventDoc } from '../stores/payment-event-model.js';
 import type { RefundStore } from '../stores/refund-store.js';
 import { appError } from '../errors.js';
+import { reportedOutcome } from '../wechat/stored-event.js';
 import { timelineOf, toApiOrder, toApiRefund } from './order-view.js';
 
 export interface AdminOrderFilter {
@@ -16,7 +17,7 @@ export interface AdminOrderFilter {
 }
 
 function eventEntry(event: PaymentEventDoc): OrderTimelineEntry {
-  const status = event.fields.refund_status ?? event.fields.result_code ?? '';
+  const status = reportedOutcome(event.fields);
   const times = event.receivedCount > 1 ? ` ×${event.receivedCount}` : '';
   return {
     at: event.firstReceivedAt.toISOString(),

@@ -6,14 +6,17 @@ import type { Logger } from '../logger.js';
 import type { OrderItemDoc } from '../stores/order-model.js';
 import type { OrderRecord, OrderStore } from '../stores/order-store.js';
 import type { ProductStore } from '../stores/product-store.js';
+import type { UserDoc } from '../stores/user-model.js';
 import type { UserStore } from '../stores/user-store.js';
-import { describeWeChatFailure, weChatCallFailed, wechatErrCode } from '../wechat/failure.js';
+import { describeWeChatFailure, failureReason, weChatCallFailed } from '../wechat/failure.js';
 import type { WeChatGateway } from '../wechat/gateway.js';
+import type { PrepayAttempt } from '../wechat/payment-reports.js';
+import { unifiedOrderParams } from '../wechat/unified-order-params.js';
 import type { OrderSync } from './order-sync.js';
 import { toApiOrder } from './order-view.js';
 import { newOutTradeNo } from './out-trade-no.js';
 import type { WithOrderLock } from './order-locks.js';
-import { checkChannelUser, unifiedOrderParamsFor } from './pay-channels.js';
+import { checkChannelUser, tradeTypeOf } from './pay-channels.js';
 import type { PaymentState } from './payment-state.js';
 
 /** WeChat keeps a prepay_id for 2 h; stop reusing it a little before that. */
@@ -75,11 +78,11 @@ export function createOrderService(deps: OrderServiceDeps) {
     );
   }
 
-  /** unifiedorder with the order's stored parameters, same each attempt (docs/pitfalls.md #14). */
+  /** Prepay with the order's stored parameters — identical on every attempt (docs/pitfalls.md #14). */
   async function requestPrepay(order: OrderRecord, log: Logger): Promise<OrderRecord> {
-    let reply: Record<string, string>;
+    let placed: PrepayAttempt;
     try {
-      reply = await wechat.unifiedOrder(order.unifiedOrderParams, order.appId);
+      placed = await wechat.prepay(order);
     } catch (err) {
       const detail = describeWeChatFailure(err);
       log.warn({ outTradeNo: order.outTradeNo, detail }, 'unifiedorder failed');
@@ -88,18 +91,18 @@ export function createOrderService(deps: OrderServiceDeps) {
         kind: 'ATTEMPT_FAILED',
         detail,
       });
-      const code = wechatErrCode(err);
-      if (code === 'ORDERPAID') {
+      const reason = failureReason(err);
+      if (reason === 'ORDER_PAID') {
         await sync.sync(order, log);
         throw appError('ORDER_NOT_PAYABLE', 'the order is already paid');
       }
-      if (code === 'ORDERCLOSED') {
+      if (reason === 'ORDER_CLOSED') {
         await payments.markClosed(order, 'WeChat says ORDERCLOSED', log);
         throw appError('ORDER_NOT_PAYABLE', 'the order is closed');
       }
       throw weChatCallFailed('start the payment', err);
     }
-    const prepayId = reply.prepay_id;
+    const { prepayId } = placed;
     if (!prepayId) throw appError('WECHAT_REJECTED', 'WeChat returned no prepay_id');
     const now = clock.now();
     const prepayExpiresAt = new Date(
@@ -110,13 +113,36 @@ export function createOrderService(deps: OrderServiceDeps) {
       {
         prepayId,
         prepayExpiresAt,
-        ...(reply.code_url ? { codeUrl: reply.code_url } : {}),
-        ...(reply.mweb_url ? { mwebUrl: reply.mweb_url } : {}),
+        ...(placed.codeUrl ? { codeUrl: placed.codeUrl } : {}),
+        ...(placed.mwebUrl ? { mwebUrl: placed.mwebUrl } : {}),
       },
       { at: now, kind: 'ATTEMPT', detail: `unifiedorder (${order.channel}) → ${prepayId}` },
     );
     if (!updated) throw appError('ORDER_NOT_PAYABLE', 'the order is no longer pending');
     return updated;
+  }
+
+  /** The stored unifiedorder parameters of a new attempt through `channel` (docs/pitfalls.md #14). */
+  function attemptParams(
+    channel: PayChannel,
+    outTradeNo: string,
+    user: UserDoc,
+    order: Pick<OrderRecord, 'items' | 'totalFen' | 'description' | 'expiresAt'>,
+    at: { clientIp: string; createdAt: Date },
+  ): Record<string, string> {
+    return unifiedOrderParams({
+      tradeType: tradeTypeOf(channel),
+      outTradeNo,
+      totalFen: order.totalFen,
+      description: order.description,
+      clientIp: at.clientIp,
+      notifyUrl: deps.notifyUrl,
+      createdAt: at.createdAt,
+      expiresAt: order.expiresAt,
+      openid: user.openid,
+      ...(order.items[0] ? { productId: order.items[0].productId } : {}),
+      site: deps.site,
+    });
   }
 
   /** Pay parameters for a PENDING order: the stored prepay_id while valid, else a re-entry. */
@@ -170,15 +196,15 @@ export function createOrderService(deps: OrderServiceDeps) {
     const appId = appIdFor(channel);
     if (order.prepayId !== undefined) {
       try {
-        await wechat.closeOrder(order.outTradeNo, order.appId);
+        await wechat.closePayment(order.outTradeNo, order.appId);
       } catch (err) {
-        const code = wechatErrCode(err);
-        if (code === 'ORDERPAID') {
+        const reason = failureReason(err);
+        if (reason === 'ORDER_PAID') {
           await sync.sync(order, log);
           throw appError('ORDER_NOT_PAYABLE', 'the order is already paid');
         }
-        // ORDERCLOSED: an earlier switch closed it and stopped short; ORDERNOTEXIST: never placed.
-        if (code !== 'ORDERCLOSED' && code !== 'ORDERNOTEXIST') {
+        // Closed: an earlier switch closed it and stopped short; not found: never placed.
+        if (reason !== 'ORDER_CLOSED' && reason !== 'ORDER_NOT_FOUND') {
           throw weChatCallFailed('close the previous payment attempt', err);
         }
       }
@@ -192,18 +218,9 @@ export function createOrderService(deps: OrderServiceDeps) {
         channel,
         appId,
         outTradeNo,
-        unifiedOrderParams: unifiedOrderParamsFor({
-          channel,
-          outTradeNo,
-          user,
-          items: order.items,
-          totalFen: order.totalFen,
-          description: order.description,
+        unifiedOrderParams: attemptParams(channel, outTradeNo, user, order, {
           clientIp,
-          notifyUrl: deps.notifyUrl,
           createdAt: now,
-          expiresAt: order.expiresAt,
-          site: deps.site,
         }),
       },
       {
@@ -294,20 +311,14 @@ export function createOrderService(deps: OrderServiceDeps) {
           expiresAt,
           channel,
           appId,
-          // Kept: a re-entry must be the same request, byte for byte (docs/pitfalls.md #14).
-          unifiedOrderParams: unifiedOrderParamsFor({
+          // Kept with the rest: a re-entry must be byte-for-byte the same request (docs/pitfalls.md #14).
+          unifiedOrderParams: attemptParams(
             channel,
             outTradeNo,
             user,
-            items,
-            totalFen,
-            description,
-            clientIp: meta.clientIp,
-            notifyUrl: deps.notifyUrl,
-            createdAt: now,
-            expiresAt,
-            site: deps.site,
-          }),
+            { items, totalFen, description, expiresAt },
+            { clientIp: meta.clientIp, createdAt: now },
+          ),
           timeline: [
             {
               at: now,

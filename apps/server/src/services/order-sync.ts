@@ -1,14 +1,18 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { OrderRecord, OrderStore } from '../stores/order-store.js';
-import { describeWeChatFailure, wechatErrCode } from '../wechat/failure.js';
+import { describeWeChatFailure, failureReason } from '../wechat/failure.js';
 import type { WeChatGateway } from '../wechat/gateway.js';
+import type { PaymentStateAtWeChat, WeChatPayment } from '../wechat/payment-reports.js';
 import type { PaymentState } from './payment-state.js';
 
 export interface SyncResult {
   order: OrderRecord;
-  /** WeChat's trade_state, or ORDERNOTEXIST when WeChat has never seen the order. */
-  tradeState: string;
+  /**
+   * What WeChat said of the payment (`NOT_FOUND`: it has never seen the order), or the order's
+   * own status when it had already left PENDING and WeChat was not asked.
+   */
+  atWeChat: PaymentStateAtWeChat | 'NOT_FOUND' | OrderRecord['status'];
 }
 
 /**
@@ -25,10 +29,10 @@ export function createOrderSync(deps: {
   const { orders, wechat, payments, clock } = deps;
   async function sync(given: OrderRecord, log: Logger): Promise<SyncResult> {
     const order = await payments.repair(given);
-    if (order.status !== 'PENDING') return { order, tradeState: order.status };
-    let reply: Record<string, string>;
+    if (order.status !== 'PENDING') return { order, atWeChat: order.status };
+    let payment: WeChatPayment;
     try {
-      reply = await wechat.orderQuery(order.outTradeNo, order.appId);
+      payment = await wechat.queryPayment(order.outTradeNo, order.appId);
     } catch (err) {
       const detail = describeWeChatFailure(err);
       await orders.note(
@@ -36,56 +40,56 @@ export function createOrderSync(deps: {
         { at: clock.now(), kind: 'QUERY', detail },
         { lastQueriedAt: clock.now() },
       );
-      if (wechatErrCode(err) === 'ORDERNOTEXIST') return { order, tradeState: 'ORDERNOTEXIST' };
+      if (failureReason(err) === 'ORDER_NOT_FOUND') return { order, atWeChat: 'NOT_FOUND' };
       log.warn({ outTradeNo: order.outTradeNo, detail }, 'orderquery failed');
       throw err;
     }
-    const tradeState = reply.trade_state ?? '';
+    const atWeChat = payment.state;
     await orders.note(
       order._id,
-      { at: clock.now(), kind: 'QUERY', detail: `trade_state=${tradeState}` },
+      { at: clock.now(), kind: 'QUERY', detail: `WeChat: ${atWeChat}` },
       { lastQueriedAt: clock.now() },
     );
-    switch (tradeState) {
-      case 'SUCCESS':
-      case 'REFUND': {
-        const source = `QUERY:${reply.transaction_id ?? order.outTradeNo}`;
-        const result = await payments.markPaid(order, reply, source, log);
-        return { order: result.order, tradeState };
+    switch (atWeChat) {
+      case 'PAID':
+      case 'REFUNDED': {
+        const source = `QUERY:${payment.transactionId ?? order.outTradeNo}`;
+        const result = await payments.markPaid(order, payment, source, log);
+        return { order: result.order, atWeChat };
       }
       case 'CLOSED':
       case 'REVOKED':
-      case 'PAYERROR':
+      case 'FAILED':
         return {
-          order: await payments.markClosed(order, `WeChat trade_state ${tradeState}`, log),
-          tradeState,
+          order: await payments.markClosed(order, `WeChat says the payment is ${atWeChat}`, log),
+          atWeChat,
         };
       default:
-        return { order, tradeState };
+        return { order, atWeChat };
     }
   }
 
   /**
-   * Closes a PENDING order at WeChat first, then here (docs/pitfalls.md #16: never cancel unasked).
-   * If WeChat says ORDERPAID, the order is paid instead — learned through orderquery, which
+   * Closes a PENDING order at WeChat first, then here (docs/pitfalls.md #16: never cancel without asking).
+   * If WeChat says it is paid, the order is paid instead — learned through the query, which
    * carries the transaction id and amount to check.
    */
   async function close(given: OrderRecord, reason: string, log: Logger): Promise<OrderRecord> {
     const order = await payments.repair(given);
     if (order.status !== 'PENDING') return order;
     try {
-      await wechat.closeOrder(order.outTradeNo, order.appId);
+      await wechat.closePayment(order.outTradeNo, order.appId);
     } catch (err) {
-      const code = wechatErrCode(err);
+      const reason = failureReason(err);
       const detail = describeWeChatFailure(err);
       await orders.note(order._id, {
         at: clock.now(),
         kind: 'CLOSE_REFUSED',
         detail,
       });
-      if (code === 'ORDERPAID') return (await sync(order, log)).order;
+      if (reason === 'ORDER_PAID') return (await sync(order, log)).order;
       // Already closed there, or WeChat never saw it (unifiedorder never got through): close here.
-      if (code !== 'ORDERCLOSED' && code !== 'ORDERNOTEXIST') {
+      if (reason !== 'ORDER_CLOSED' && reason !== 'ORDER_NOT_FOUND') {
         log.warn({ outTradeNo: order.outTradeNo, detail }, 'closeorder failed');
         throw err;
       }

@@ -1,10 +1,10 @@
-import { canonicalStringV2, fromXml, isWxPayError } from '@fen/wxpay';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { AnomalyStore } from '../stores/anomaly-store.js';
 import type { OrderStore } from '../stores/order-store.js';
 import type { PaymentEventStore } from '../stores/payment-event-store.js';
-import type { SignedNotification, WeChatGateway } from '../wechat/gateway.js';
+import type { WeChatGateway } from '../wechat/gateway.js';
+import type { NotificationRequest } from '../wechat/payment-reports.js';
 import type { WithOrderLock } from './order-locks.js';
 import type { PaymentState } from './payment-state.js';
 
@@ -24,57 +24,31 @@ export interface PaymentNotificationDeps {
   withOrderLock: WithOrderLock;
 }
 
-/** On a refused signature, log what was signed and how (docs/pitfalls.md #1) — never the key. */
-function logRefusal(body: string, err: unknown, log: Logger): void {
-  let signed: string | undefined;
-  let signType: string | undefined;
-  try {
-    const fields = fromXml(body);
-    signed = canonicalStringV2(fields);
-    signType = fields.sign_type || 'MD5';
-  } catch {
-    // Not even XML: nothing more to show.
-  }
-  log.warn(
-    { code: isWxPayError(err) ? err.code : 'ERROR', signType, signed },
-    'payment notification refused',
-  );
-}
-
 /**
- * POST /wxpay/notify, once (docs/pitfalls.md #4): verify (fail closed, #7), store the event,
+ * POST /wxpay/notify, exactly once (docs/pitfalls.md #4): verify (fail closed, docs/pitfalls.md #7), store the event,
  * check the order and the amount, then one conditional PENDING → PAID. SUCCESS is answered only
  * after every write was acknowledged; any failure answers FAIL so WeChat retries.
  */
 export function createPaymentNotificationService(deps: PaymentNotificationDeps) {
   const { orders, events, anomalies, payments, wechat, clock, withOrderLock } = deps;
 
-  /** APIv2's XML body, or an APIv3 notification (headers + exact bytes): the same fields out. */
+  /** A notification of either API version: its route's version, headers and exact bytes. */
   return async function handlePaymentNotification(
-    notification: string | SignedNotification,
+    request: NotificationRequest,
     log: Logger,
   ): Promise<NotificationVerdict> {
-    let fields: Record<string, string>;
-    try {
-      fields =
-        typeof notification === 'string'
-          ? wechat.parsePaymentNotification(notification)
-          : await wechat.parseV3PaymentNotification(notification);
-    } catch (err) {
-      if (typeof notification === 'string') logRefusal(notification, err, log);
-      else
-        log.warn(
-          { code: isWxPayError(err) ? err.code : 'ERROR' },
-          'v3 payment notification refused',
-        );
-      return { ok: false, message: isWxPayError(err) ? err.code : 'INVALID' };
+    const parsed = await wechat.parsePaymentNotification(request);
+    if (!parsed.accepted) {
+      log.warn(parsed.log, 'payment notification refused');
+      return { ok: false, message: parsed.code };
     }
-    const outTradeNo = fields.out_trade_no ?? '';
-    const transactionId = fields.transaction_id ?? '';
-    const succeeded = fields.result_code === 'SUCCESS';
+    const { report } = parsed;
+    const { outTradeNo } = report;
+    const transactionId = report.transactionId ?? '';
+    const succeeded = report.outcome === 'PAID';
     const dedupeKey = succeeded
       ? `PAY:${transactionId || outTradeNo}`
-      : `PAY_FAILED:${outTradeNo}:${fields.err_code ?? ''}:${fields.nonce_str ?? ''}`;
+      : `PAY_FAILED:${outTradeNo}:${report.failureCode ?? ''}:${report.notificationId}`;
     const notifyLog = log.child({ outTradeNo, transactionId, dedupeKey });
     try {
       return await withOrderLock(outTradeNo, async () => {
@@ -87,7 +61,7 @@ export function createPaymentNotificationService(deps: PaymentNotificationDeps) 
             outTradeNo,
             ...(order ? { orderId: order._id } : {}),
             ...(transactionId ? { transactionId } : {}),
-            fields,
+            fields: report.record,
           },
           clock.now(),
         );
@@ -98,7 +72,7 @@ export function createPaymentNotificationService(deps: PaymentNotificationDeps) 
               kind: 'UNKNOWN_ORDER',
               outTradeNo,
               detail: `a verified notification names an order we do not have`,
-              data: fields,
+              data: report.record,
             },
             clock.now(),
           );
@@ -108,10 +82,13 @@ export function createPaymentNotificationService(deps: PaymentNotificationDeps) 
         }
         if (!succeeded) {
           await events.setOutcome(dedupeKey, 'NO_CHANGE', clock.now());
-          notifyLog.info({ errCode: fields.err_code }, 'payment failed at WeChat; order unchanged');
+          notifyLog.info(
+            { failureCode: report.failureCode },
+            'payment failed at WeChat; order unchanged',
+          );
           return { ok: true, message: 'OK' };
         }
-        const result = await payments.markPaid(order, fields, dedupeKey, notifyLog);
+        const result = await payments.markPaid(order, report, dedupeKey, notifyLog);
         if (result.outcome === 'ANOMALY') {
           await events.setOutcome(dedupeKey, 'ANOMALY', clock.now());
           return { ok: false, message: 'ANOMALY' };

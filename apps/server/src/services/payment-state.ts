@@ -1,21 +1,13 @@
 import type { OrderStatus } from '@fen/contracts';
-import { parseWxTime } from '@fen/wxpay';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { AnomalyKind } from '../stores/anomaly-model.js';
 import type { AnomalyStore } from '../stores/anomaly-store.js';
 import type { ClaimStore } from '../stores/claim-store.js';
 import type { OrderRecord, OrderStore } from '../stores/order-store.js';
+import type { PaidReport } from '../wechat/payment-reports.js';
 
 export type ApplyOutcome = 'APPLIED' | 'NO_CHANGE' | 'ANOMALY';
-
-/** What WeChat reported as paid, from a notification or an orderquery reply (wire names). */
-export interface PaidReport {
-  transaction_id?: string;
-  total_fee?: string;
-  time_end?: string;
-  out_trade_no?: string;
-}
 
 /** The one decision on how an order leaves PENDING. Dates as ISO strings (stored as-is). */
 interface ExitChange extends Record<string, unknown> {
@@ -35,25 +27,16 @@ export interface PaymentStateDeps {
   clock: Clock;
 }
 
-function paidTime(timeEnd: string | undefined, fallback: Date): Date {
-  if (!timeEnd) return fallback;
-  try {
-    return parseWxTime(timeEnd);
-  } catch {
-    return fallback;
-  }
-}
-
 /** Why a report of payment cannot mark the order paid, as the anomaly a human gets; or none. */
 function refusalOf(
   order: OrderRecord,
   report: PaidReport,
 ): { kind: AnomalyKind; detail: string; message: string } | undefined {
-  const transactionId = report.transaction_id ?? '';
-  if (report.total_fee !== String(order.totalFen)) {
+  const transactionId = report.transactionId ?? '';
+  if (report.totalFen !== order.totalFen) {
     return {
       kind: 'AMOUNT_MISMATCH',
-      detail: `WeChat reports total_fee=${report.total_fee ?? '(none)'} transaction_id=${transactionId || '(none)'}; the order is ${order.totalFen} fen`,
+      detail: `WeChat reports ${report.totalFen ?? '(no valid amount)'} fen paid, transaction ${transactionId || '(none)'}; the order is ${order.totalFen} fen`,
       message: 'payment amount mismatch: recorded as an anomaly, order not marked paid',
     };
   }
@@ -67,6 +50,16 @@ function refusalOf(
     };
   }
   return undefined;
+}
+
+/** What an anomaly keeps of the report that raised it. */
+function reportData(report: PaidReport, source: string): Record<string, string> {
+  return {
+    ...(report.transactionId !== undefined ? { transactionId: report.transactionId } : {}),
+    ...(report.totalFen !== undefined ? { totalFen: String(report.totalFen) } : {}),
+    ...(report.paidAt ? { paidAt: report.paidAt.toISOString() } : {}),
+    source,
+  };
 }
 
 const exitKey = (order: OrderRecord) => `order-exit:${order._id.toHexString()}`;
@@ -131,7 +124,7 @@ export function createPaymentState(deps: PaymentStateDeps) {
       log: Logger,
     ): Promise<{ outcome: ApplyOutcome; order: OrderRecord }> {
       const now = clock.now();
-      const transactionId = report.transaction_id ?? '';
+      const transactionId = report.transactionId ?? '';
       const refusal = refusalOf(order, report);
       if (refusal) {
         await anomalies.record(
@@ -141,7 +134,7 @@ export function createPaymentState(deps: PaymentStateDeps) {
             outTradeNo: order.outTradeNo,
             orderId: order._id,
             detail: refusal.detail,
-            data: { ...report, source } as Record<string, string>,
+            data: reportData(report, source),
           },
           now,
         );
@@ -149,7 +142,7 @@ export function createPaymentState(deps: PaymentStateDeps) {
           {
             outTradeNo: order.outTradeNo,
             kind: refusal.kind,
-            reported: report.total_fee,
+            reported: report.totalFen,
             expected: order.totalFen,
           },
           refusal.message,
@@ -161,7 +154,7 @@ export function createPaymentState(deps: PaymentStateDeps) {
         source,
         at: now.toISOString(),
         transactionId,
-        paidAt: paidTime(report.time_end, now).toISOString(),
+        paidAt: (report.paidAt ?? now).toISOString(),
       });
       if (result.decided.to === 'CLOSED') {
         // WeChat took money for an order we closed: only a human can sort that out.
@@ -172,7 +165,7 @@ export function createPaymentState(deps: PaymentStateDeps) {
             outTradeNo: order.outTradeNo,
             orderId: order._id,
             detail: `WeChat reports transaction ${transactionId} paid, but the order is CLOSED`,
-            data: { ...report, source } as Record<string, string>,
+            data: reportData(report, source),
           },
           now,
         );

@@ -9,11 +9,12 @@ import type { RefundDoc } from '../stores/refund-model.js';
 import type { RefundStore } from '../stores/refund-store.js';
 import {
   describeWeChatFailure,
+  failureReason,
   isTransientWeChatFailure,
   weChatCallFailed,
-  wechatErrCode,
 } from '../wechat/failure.js';
 import type { WeChatGateway } from '../wechat/gateway.js';
+import type { RefundStateAtWeChat, WeChatRefund } from '../wechat/payment-reports.js';
 import type { WithOrderLock } from './order-locks.js';
 import { toApiOrder, toApiRefund } from './order-view.js';
 import { outRefundNoFor } from './out-trade-no.js';
@@ -30,8 +31,8 @@ export interface CreateRefundInput {
   idempotencyKey?: string;
 }
 
-/** WeChat's final refund outcomes (refund notify `refund_status`, refundquery `refund_status_$n`). */
-export type RefundOutcome = 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE';
+/** WeChat's final word on a refund: paid back, closed (the amount is free again), or CHANGE. */
+export type RefundOutcome = Exclude<RefundStateAtWeChat, 'PROCESSING'>;
 
 export interface RefundServiceDeps {
   orders: OrderStore;
@@ -82,19 +83,20 @@ export function createRefundService(deps: RefundServiceDeps) {
     if (refund.acceptedAt || refund.status !== 'PROCESSING') return;
     try {
       // With the appid the order was placed with: WeChat knows the order under that one.
-      const reply = await wechat.refund(
+      const { refundId } = await wechat.refund(
         {
-          out_trade_no: order.outTradeNo,
-          out_refund_no: refund.outRefundNo,
-          total_fee: String(order.totalFen),
-          refund_fee: String(refund.amountFen),
-          ...(refund.reason ? { refund_desc: refund.reason.slice(0, 80) } : {}),
-          notify_url: deps.refundNotifyUrl,
+          outTradeNo: order.outTradeNo,
+          outRefundNo: refund.outRefundNo,
+          totalFen: order.totalFen,
+          refundFen: refund.amountFen,
+          // WeChat takes at most 80 characters of reason.
+          ...(refund.reason ? { reason: refund.reason.slice(0, 80) } : {}),
+          notifyUrl: deps.refundNotifyUrl,
         },
         order.appId,
       );
-      await refunds.markAccepted(refund.outRefundNo, reply.refund_id, clock.now());
-      log.info({ outRefundNo: refund.outRefundNo, refundId: reply.refund_id }, 'refund accepted');
+      await refunds.markAccepted(refund.outRefundNo, refundId, clock.now());
+      log.info({ outRefundNo: refund.outRefundNo, refundId }, 'refund accepted');
     } catch (err) {
       const detail = describeWeChatFailure(err);
       log.warn({ outRefundNo: refund.outRefundNo, detail }, 'refund request failed');
@@ -279,32 +281,27 @@ export function createRefundService(deps: RefundServiceDeps) {
     const refund = (await refunds.findByOutRefundNo(given.outRefundNo)) ?? given;
     if (refund.status !== 'PROCESSING') return;
     const now = clock.now();
-    let reply: Record<string, string>;
+    let atWeChat: WeChatRefund | undefined;
     try {
       const order = await orders.findById(refund.orderId.toHexString());
-      reply = await wechat.refundQuery(refund.outRefundNo, order?.appId);
+      atWeChat = await wechat.queryRefund(refund.outRefundNo, order?.appId);
     } catch (err) {
       const detail = describeWeChatFailure(err);
       await refunds.note(refund.outRefundNo, {
         lastQueriedAt: now,
         lastError: detail,
       });
-      // REFUNDNOTEXIST: WeChat never accepted it — treat as failed and give the amount back.
-      if (wechatErrCode(err) === 'REFUNDNOTEXIST') {
+      // WeChat never accepted it: treat it as failed and give the amount back.
+      if (failureReason(err) === 'REFUND_NOT_FOUND') {
         await finish(refund, 'REFUNDCLOSE', { detail }, log);
         return;
       }
       throw err;
     }
     await refunds.note(refund.outRefundNo, { lastQueriedAt: now });
-    const count = Number(reply.refund_count ?? '0');
-    for (let n = 0; n < count; n += 1) {
-      if (reply[`out_refund_no_${n}`] !== refund.outRefundNo) continue;
-      const status = reply[`refund_status_${n}`];
-      if (status === 'SUCCESS' || status === 'REFUNDCLOSE' || status === 'CHANGE') {
-        const refundId = reply[`refund_id_${n}`];
-        await finish(refund, status, refundId ? { refundId } : {}, log);
-      }
+    if (atWeChat?.outRefundNo === refund.outRefundNo && atWeChat.state !== 'PROCESSING') {
+      const { refundId } = atWeChat;
+      await finish(refund, atWeChat.state, refundId ? { refundId } : {}, log);
     }
   }
 }

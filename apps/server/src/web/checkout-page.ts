@@ -2,8 +2,11 @@
  * The web checkout: one plain page (no build step, no framework) that sells the catalogue
  * through the web channels — JSAPI pay inside WeChat (official-account OAuth, then
  * `WeixinJSBridge`), Native QR on a desktop, H5 pay in a mobile browser. Like the mini-program
- * it never believes the client side: an order is paid when the server says PAID.
+ * it never believes the client side: an order is paid when the server says PAID. Which channels
+ * it offers, and how each pays, comes from the channel table (`services/pay-channels.ts`).
  */
+
+import { webCheckoutChannels } from '../services/pay-channels.js';
 
 const STYLE = `
   body { font: 16px/1.5 system-ui, sans-serif; margin: 0; color: #1a1a1a; background: #f6f7f9; }
@@ -27,18 +30,26 @@ const STYLE = `
   .failed { color: #c0392b; }
 `;
 
+/**
+ * The page's script. `CHANNELS` (defined before it) is the channel table's web part: each
+ * channel the page offers, how its client pays (`bridge`, `qr`, `redirect`) and the login it
+ * needs (`oauth`: the official account's; `guest`: none).
+ */
 const SCRIPT = String.raw`
 const params = new URLSearchParams(location.search);
-const channel = ['jsapi', 'native', 'h5'].includes(params.get('c')) ? params.get('c') : defaultChannel();
-const tokenKey = channel === 'jsapi' ? 'fen.token.oa' : 'fen.token.guest';
+const byClient = (client) => CHANNELS.find((c) => c.client === client);
+const spec = CHANNELS.find((c) => c.channel === params.get('c')) || defaultChannel();
+const channel = spec.channel;
+const tokenKey = spec.login === 'oauth' ? 'fen.token.oa' : 'fen.token.guest';
 const $ = (selector) => document.querySelector(selector);
 const quantities = new Map();
 let products = [];
 
+/** Inside WeChat its bridge; in a mobile browser a redirect; on a desktop a QR code. */
 function defaultChannel() {
   const ua = navigator.userAgent;
-  if (/MicroMessenger/i.test(ua)) return 'jsapi';
-  return /Mobi|Android|iPhone/i.test(ua) ? 'h5' : 'native';
+  if (/MicroMessenger/i.test(ua)) return byClient('bridge');
+  return byClient(/Mobi|Android|iPhone/i.test(ua) ? 'redirect' : 'qr');
 }
 
 /** Integer fen as yuan, without floating point. */
@@ -61,8 +72,8 @@ async function session() {
   }
   const token = sessionStorage.getItem(tokenKey);
   if (token) return token;
-  if (channel === 'jsapi') {
-    location.href = '/oa/login?redirect=' + encodeURIComponent('/checkout?c=jsapi');
+  if (spec.login === 'oauth') {
+    location.href = '/oa/login?redirect=' + encodeURIComponent('/checkout?c=' + channel);
     return new Promise(() => {});
   }
   const guest = await call('POST', '/api/guest-session', undefined, {}, false);
@@ -179,9 +190,9 @@ async function pay() {
     const { order, payment } = await call('POST', '/api/orders', { items: cart(), channel }, {
       'idempotency-key': 'web-' + crypto.randomUUID(),
     });
-    if (payment.channel === 'jsapi') return payInWeChat(order, payment.payParams);
-    if (payment.channel === 'native') return showQr(order, payment);
-    const back = location.origin + '/checkout?c=h5&order=' + encodeURIComponent(order.id);
+    if (spec.client === 'bridge') return payInWeChat(order, payment.payParams);
+    if (spec.client === 'qr') return showQr(order, payment);
+    const back = location.origin + '/checkout?c=' + channel + '&order=' + encodeURIComponent(order.id);
     location.href = payment.mwebUrl + '&redirect_url=' + encodeURIComponent(back);
   } catch (error) {
     say('Could not start the payment: ' + error.message, 'failed');
@@ -198,7 +209,7 @@ async function main() {
     products = (await call('GET', '/api/products')).products;
     render();
     say('');
-    if (channel === 'jsapi') {
+    if (spec.client === 'bridge') {
       // What this page passes to wx.config when the JS-SDK is loaded.
       const config = await call('GET', '/api/oa/jssdk-config?url=' + encodeURIComponent(location.href.split('#')[0]));
       if (window.wx && wx.config) wx.config(Object.assign({ jsApiList: ['chooseWXPay'] }, config));
@@ -221,6 +232,13 @@ function escapeHtml(text: string): string {
 }
 
 export function checkoutPage(options: { sandboxUrl?: string | undefined }): string {
+  const channels = webCheckoutChannels();
+  const links = channels
+    .map(
+      ({ channel, label }) =>
+        `  <a href="/checkout?c=${channel}" data-channel="${channel}">${escapeHtml(label)}</a>`,
+    )
+    .join('\n');
   const bridge = options.sandboxUrl
     ? `<script src="${escapeHtml(options.sandboxUrl)}/__sandbox/jsbridge.js"></script>`
     : '';
@@ -237,9 +255,7 @@ ${bridge}
 <main>
 <h1>Fen shop</h1>
 <nav>Pay with:
-  <a href="/checkout?c=jsapi" data-channel="jsapi">WeChat (official account)</a>
-  <a href="/checkout?c=native" data-channel="native">QR code</a>
-  <a href="/checkout?c=h5" data-channel="h5">Mobile browser</a>
+${links}
 </nav>
 <ul id="products"><li>Loading…</li></ul>
 <div id="total"></div>
@@ -247,7 +263,8 @@ ${bridge}
 <p id="status" role="status"></p>
 <section id="payment" aria-live="polite"></section>
 </main>
-<script>${SCRIPT}</script>
+<script>const CHANNELS = ${JSON.stringify(channels).replace(/</g, '\\u003c')};
+${SCRIPT}</script>
 </body>
 </html>`;
 }

@@ -12,26 +12,29 @@ import type {
   TokenCache,
   V3H5PrepayRequest,
   V3JsapiPrepayRequest,
+  V3Notification,
   V3Refund,
   V3Transaction,
 } from '@fen/wxpay';
-import type { PaymentData } from '@fen/contracts';
-import QRCode from 'qrcode';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { createWeChatGateway } from './gateway.js';
+import { channelAppIds, paymentDataFor } from '../services/pay-channels.js';
+import type { WeChatFailureReason } from './failure.js';
+import { createWeChatGateway, refusal } from './gateway.js';
 import type { WeChatGateway } from './gateway.js';
+import type { PaySigner } from './pay-signer.js';
+import type { NotificationRequest } from './payment-reports.js';
+import { v2Failure } from './v2-mapping.js';
 import {
-  asBusinessError,
-  prepayReplyFields,
-  refundFields,
-  refundQueryFields,
-  transactionFields,
+  v3Failure,
+  v3Payment,
+  v3PaymentRecord,
+  v3PrepayAttempt,
+  v3Refund,
+  v3RefundRecord,
   v3PrepayRequest,
   v3RefundRequest,
-} from './v3-fields.js';
-
-type Fields = Record<string, string>;
+} from './v3-mapping.js';
 
 /**
  * The same {@link WeChatGateway}, speaking WeChat Pay APIv3 (docs/protocol.md §6) for all about
@@ -71,18 +74,14 @@ export function createV3WeChatGateway(
     // wall clock (the system clock; tests move it with the sandbox's).
     now: () => clock.now().getTime(),
   });
-  const appIds = new Set(
-    (['miniprogram', 'jsapi', 'app', 'native', 'h5'] as const)
-      .map((channel) => base.appIdFor(channel))
-      .filter((id) => id !== undefined),
-  );
+  const appIds = new Set(Object.values(channelAppIds(wx)).filter((id) => id !== undefined));
 
-  /** Runs one call, turning APIv3's error codes into the APIv2 ones the services decide on. */
-  async function wechatCall<T>(work: () => Promise<T>, notFoundCode?: string): Promise<T> {
+  /** Runs one Pay call, turning its failure into a WeChatFailure (`notFound`: what was missing). */
+  async function payCall<T>(work: () => Promise<T>, notFound?: WeChatFailureReason): Promise<T> {
     try {
       return await work();
     } catch (err) {
-      throw asBusinessError(err, notFoundCode);
+      throw v2Failure(v3Failure(err, notFound));
     }
   }
 
@@ -115,83 +114,102 @@ export function createV3WeChatGateway(
     };
   }
 
+  const signer: PaySigner = {
+    miniProgram: (appId, prepayId) => buildV3MiniProgramPayParams({ appId, prepayId, privateKey }),
+    jsapi: (appId, prepayId) => buildV3JsapiPayParams({ appId, prepayId, privateKey }),
+    app: appParams,
+  };
+
+  /** Verifies and opens an APIv3 notification of one kind; an APIv2 one goes to `base`. */
+  async function openV3<R>(
+    request: NotificationRequest,
+    what: string,
+    expected: (eventType: string) => boolean,
+  ): Promise<V3Notification<R & { mchid?: unknown; appid?: unknown }>> {
+    const notification = await client.parseNotification<R & { mchid?: unknown; appid?: unknown }>(
+      request,
+    );
+    if (!expected(notification.event_type)) {
+      throw wxPayError(
+        'notify',
+        'NOTIFY_EVENT_UNEXPECTED',
+        `${what}: event_type ${notification.event_type} is not expected here`,
+      );
+    }
+    checkOwner(notification.resource, what);
+    return notification;
+  }
+
   return {
     ...base,
-    async unifiedOrder(params, appId = wx.appId) {
-      const { kind, body } = v3PrepayRequest(params, appId);
-      return wechatCall(async () => {
+    prepay: ({ appId = wx.appId, unifiedOrderParams }) =>
+      payCall(async () => {
+        const { kind, body } = v3PrepayRequest(unifiedOrderParams, appId);
         switch (kind) {
           case 'jsapi':
-            return prepayReplyFields(kind, await client.prepayJsapi(body as V3JsapiPrepayRequest));
+            return v3PrepayAttempt(await client.prepayJsapi(body as V3JsapiPrepayRequest));
           case 'app':
-            return prepayReplyFields(kind, await client.prepayApp(body));
+            return v3PrepayAttempt(await client.prepayApp(body));
           case 'native':
-            return prepayReplyFields(kind, await client.prepayNative(body));
+            return v3PrepayAttempt(await client.prepayNative(body));
           case 'h5':
-            return prepayReplyFields(kind, await client.prepayH5(body as V3H5PrepayRequest));
+            return v3PrepayAttempt(await client.prepayH5(body as V3H5PrepayRequest));
         }
-      });
-    },
-    orderQuery: (outTradeNo) =>
-      wechatCall(async () => transactionFields(await client.queryByOutTradeNo(outTradeNo))),
-    closeOrder: (outTradeNo) =>
-      wechatCall(async () => {
-        await client.closeOrder(outTradeNo);
-        return { return_code: 'SUCCESS', result_code: 'SUCCESS' };
       }),
-    refund: (params) =>
-      wechatCall(async () => refundFields(await client.refund(v3RefundRequest(params)))),
-    refundQuery: (outRefundNo) =>
-      wechatCall(
-        async () => refundQueryFields(await client.queryRefund(outRefundNo)),
-        'REFUNDNOTEXIST',
-      ),
-    payParams: (prepayId) => buildV3MiniProgramPayParams({ appId: wx.appId, prepayId, privateKey }),
-    async paymentData(channel, attempt): Promise<PaymentData> {
-      const appId = base.appIdFor(channel) ?? wx.appId;
-      const { prepayId } = attempt;
-      switch (channel) {
-        case 'miniprogram':
-          return {
-            channel,
-            payParams: buildV3MiniProgramPayParams({ appId, prepayId, privateKey }),
-          };
-        case 'jsapi':
-          return { channel, payParams: buildV3JsapiPayParams({ appId, prepayId, privateKey }) };
-        case 'app':
-          return { channel, appParams: appParams(appId, prepayId) };
-        case 'native': {
-          const codeUrl = attempt.codeUrl ?? '';
-          return { channel, codeUrl, qrSvg: await QRCode.toString(codeUrl, { type: 'svg' }) };
-        }
-        case 'h5':
-          return { channel, mwebUrl: attempt.mwebUrl ?? '' };
+    queryPayment: (outTradeNo) =>
+      payCall(async () => v3Payment(await client.queryByOutTradeNo(outTradeNo))),
+    closePayment: (outTradeNo) => payCall(() => client.closeOrder(outTradeNo)),
+    refund: (request) =>
+      payCall(async () => {
+        const { refund_id: refundId } = await client.refund(v3RefundRequest(request));
+        return refundId ? { refundId } : {};
+      }),
+    queryRefund: (outRefundNo) =>
+      payCall(async () => v3Refund(await client.queryRefund(outRefundNo)), 'REFUND_NOT_FOUND'),
+    paymentData: (channel, attempt) =>
+      paymentDataFor(channel, { appId: base.appIdFor(channel) ?? wx.appId, ...attempt }, signer),
+    async parsePaymentNotification(request) {
+      if (request.api === 'v2') return base.parsePaymentNotification(request);
+      try {
+        const { id, resource } = await openV3<V3Transaction>(
+          request,
+          'payment notification',
+          (type) => type === 'TRANSACTION.SUCCESS',
+        );
+        const { state, ...payment } = v3Payment(resource);
+        return {
+          accepted: true,
+          report: {
+            ...payment,
+            // A TRANSACTION.SUCCESS that does not say SUCCESS changes nothing (as APIv2's FAIL).
+            outcome: state === 'PAID' ? 'PAID' : 'FAILED',
+            notificationId: id,
+            trust: 'AS_REPORTED',
+            record: v3PaymentRecord(resource, id),
+          },
+        };
+      } catch (err) {
+        return refusal(err);
       }
     },
-    async parseV3PaymentNotification(message): Promise<Fields> {
-      const notification = await client.parseNotification<V3Transaction>(message);
-      if (notification.event_type !== 'TRANSACTION.SUCCESS') {
-        throw wxPayError(
-          'notify',
-          'NOTIFY_EVENT_UNEXPECTED',
-          `payment notification: event_type ${notification.event_type} is not TRANSACTION.SUCCESS`,
+    async parseRefundNotification(request) {
+      if (request.api === 'v2') return base.parseRefundNotification(request);
+      try {
+        const { resource } = await openV3<V3Refund>(request, 'refund notification', (type) =>
+          type.startsWith('REFUND.'),
         );
+        // AEAD_AES_256_GCM authenticates the resource: its outcome stands as reported.
+        return {
+          accepted: true,
+          report: {
+            refund: v3Refund(resource),
+            trust: 'AS_REPORTED',
+            record: v3RefundRecord(resource),
+          },
+        };
+      } catch (err) {
+        return refusal(err);
       }
-      checkOwner(notification.resource, 'payment notification');
-      // The notification id stands in for APIv2's nonce_str (dedupe of failed-payment reports).
-      return { ...transactionFields(notification.resource), nonce_str: notification.id };
-    },
-    async parseV3RefundNotification(message): Promise<{ info: Fields }> {
-      const notification = await client.parseNotification<V3Refund & { mchid?: string }>(message);
-      if (!notification.event_type.startsWith('REFUND.')) {
-        throw wxPayError(
-          'notify',
-          'NOTIFY_EVENT_UNEXPECTED',
-          `refund notification: event_type ${notification.event_type} is not REFUND.*`,
-        );
-      }
-      checkOwner(notification.resource, 'refund notification');
-      return { info: refundFields(notification.resource) };
     },
     async close() {
       await Promise.allSettled([client.close(), base.close()]);

@@ -1,53 +1,52 @@
 import {
-  wxPayError,
   buildAppPayParams,
   buildJsapiPayParams,
   buildMiniProgramPayParams,
+  canonicalStringV2,
   createPayClient,
   createWeChatApi,
+  fromXml,
+  isWxPayError,
   jssdkSignature,
   nonceStr,
   parsePaymentNotification,
   parseRefundNotification,
   timeStampSeconds,
+  wxPayError,
 } from '@fen/wxpay';
-import type {
-  PayClient,
-  RefundParams,
-  TokenCache,
-  UnifiedOrderParams,
-  WeChatApi,
-} from '@fen/wxpay';
-import type {
-  JssdkConfigResponse,
-  MiniProgramPayParams,
-  PayChannel,
-  PaymentData,
-} from '@fen/contracts';
-import QRCode from 'qrcode';
+import type { PayClient, TokenCache, UnifiedOrderParams, WeChatApi } from '@fen/wxpay';
+import type { JssdkConfigResponse, PayChannel, PaymentData } from '@fen/contracts';
 import type { Config } from '../config.js';
 import { appError } from '../errors.js';
-
-type Fields = Record<string, string>;
-
-/** An APIv3 notification as received: its headers and the exact bytes that were signed. */
-export interface SignedNotification {
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-/** What unifiedorder handed back for one attempt, as the order stores it. */
-export interface PrepayAttempt {
-  prepayId: string;
-  codeUrl?: string;
-  mwebUrl?: string;
-}
+import { channelAppIds, paymentDataFor } from '../services/pay-channels.js';
+import type { PaySigner } from './pay-signer.js';
+import type {
+  NotificationRequest,
+  ParsedNotification,
+  PaymentNotificationReport,
+  PrepayAttempt,
+  RefundNotificationReport,
+  RefundRequest,
+  RefusedNotification,
+  StoredAttempt,
+  WeChatPayment,
+  WeChatRefund,
+} from './payment-reports.js';
+import {
+  v2Failure,
+  v2Payment,
+  v2PaymentNotification,
+  v2PrepayAttempt,
+  v2QueriedRefund,
+  v2RefundNotification,
+} from './v2-mapping.js';
 
 /**
- * Everything the server asks of WeChat, in one place, configured once from {@link Config}. All
- * wire work (signing, XML, TLS, verification) is `@fen/wxpay`'s; this only binds the merchant's
- * settings so services never handle keys. Orders name the appid they were placed with (the
- * mini-program, the official account or the mobile app); calls about an order use it.
+ * Everything the server asks of WeChat, in one place, configured once from {@link Config}, in the
+ * server's own terms: the services never see a wire name. All wire work (signing, XML, TLS,
+ * verification) is `@fen/wxpay`'s; a gateway binds the merchant's settings (so services never
+ * handle keys) and maps WeChat's answers to `payment-reports.ts`. Calls about an order use the
+ * appid it was placed with. A failed Pay call throws a `WeChatFailure` (`failure.ts`).
  */
 export interface WeChatGateway {
   code2Session(code: string): Promise<{ openid: string; unionid?: string }>;
@@ -59,44 +58,58 @@ export interface WeChatGateway {
   jssdkConfig(url: string): Promise<JssdkConfigResponse>;
   /** The appid a channel pays with, or undefined when that channel is not configured. */
   appIdFor(channel: PayChannel): string | undefined;
-  /** The order's stored unifiedorder parameters, sent identically on every attempt. */
-  unifiedOrder(params: Fields, appId?: string): Promise<Fields>;
-  orderQuery(outTradeNo: string, appId?: string): Promise<Fields>;
-  closeOrder(outTradeNo: string, appId?: string): Promise<Fields>;
-  refund(params: Fields, appId?: string): Promise<Fields>;
-  refundQuery(outRefundNo: string, appId?: string): Promise<Fields>;
-  /** The signed object for wx.requestPayment. */
-  payParams(prepayId: string): MiniProgramPayParams;
+  /** Places (or re-enters) the attempt with its stored parameters, identical every time. */
+  prepay(attempt: StoredAttempt): Promise<PrepayAttempt>;
+  queryPayment(outTradeNo: string, appId?: string): Promise<WeChatPayment>;
+  closePayment(outTradeNo: string, appId?: string): Promise<void>;
+  /** Asks for a refund; WeChat's refund_id when it names one. */
+  refund(request: RefundRequest, appId?: string): Promise<{ refundId?: string }>;
+  /** The refund, or undefined when WeChat's answer does not list it. */
+  queryRefund(outRefundNo: string, appId?: string): Promise<WeChatRefund | undefined>;
   /** What the channel's client needs to pay this attempt, signed where the channel signs. */
   paymentData(channel: PayChannel, attempt: PrepayAttempt): Promise<PaymentData>;
-  /** Parses and verifies a payment notification (throws a WxPayError when it must be refused). */
-  parsePaymentNotification(body: string): Fields;
-  /** Checks appid/mch_id and decrypts `req_info` of a refund notification. */
-  parseRefundNotification(body: string): { envelope: Fields; info: Fields };
-  /**
-   * APIv3 (`gateway-v3.ts`): verifies the `Wechatpay-*` headers over the exact bytes, decrypts
-   * the resource and checks mchid/appid, then returns it under the APIv2 names the payment
-   * notification service reads. The APIv2 gateway refuses (`V3_NOT_ENABLED`).
-   */
-  parseV3PaymentNotification(message: SignedNotification): Promise<Fields>;
-  /** The same for REFUND.* notifications, with the refund under req_info's APIv2 names. */
-  parseV3RefundNotification(message: SignedNotification): Promise<{ info: Fields }>;
+  /** Verifies a payment notification of either API version (fail closed, docs/pitfalls.md #7). */
+  parsePaymentNotification(
+    request: NotificationRequest,
+  ): Promise<ParsedNotification<PaymentNotificationReport>>;
+  /** Verifies (APIv2: decrypts req_info; APIv3: the signature) a refund notification. */
+  parseRefundNotification(
+    request: NotificationRequest,
+  ): Promise<ParsedNotification<RefundNotificationReport>>;
   /** Closes the connection pools. */
   close(): Promise<void>;
+}
+
+/** Runs one Pay call, turning its wire failure into a `WeChatFailure`. */
+async function payCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw v2Failure(err);
+  }
+}
+
+/** A refusal to answer WeChat with: the wire error's code (a bug is `INVALID`). */
+export function refusal(err: unknown, log: Record<string, unknown> = {}): RefusedNotification {
+  const code = isWxPayError(err) ? err.code : 'INVALID';
+  return { accepted: false, code, log: { code: isWxPayError(err) ? err.code : 'ERROR', ...log } };
+}
+
+/** On a refused v2 signature, what was signed and how (docs/pitfalls.md #1) — never the key. */
+function signedWith(body: string): Record<string, unknown> {
+  try {
+    const fields = fromXml(body);
+    return { signType: fields.sign_type || 'MD5', signed: canonicalStringV2(fields) };
+  } catch {
+    return {}; // not even XML: nothing more to show
+  }
 }
 
 export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeChatGateway {
   const { pay, wx } = config;
   const oa = wx.officialAccount;
-  // Native and H5 pay name the official account when there is one, else the mini-program.
-  const channelAppIds: Record<PayChannel, string | undefined> = {
-    miniprogram: wx.appId,
-    jsapi: oa?.appId,
-    app: wx.mobileAppId,
-    native: oa?.appId ?? wx.appId,
-    h5: oa?.appId ?? wx.appId,
-  };
-  const appIds = [...new Set(Object.values(channelAppIds).filter((id) => id !== undefined))];
+  const appIdOf = channelAppIds(wx);
+  const appIds = [...new Set(Object.values(appIdOf).filter((id) => id !== undefined))];
   const clients = new Map<string, PayClient>(
     appIds.map((appId) => [
       appId,
@@ -136,6 +149,12 @@ export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeC
   };
   const verify = { appIds, mchId: pay.mchId, key: pay.key, signType: pay.signType };
   const signing = { key: pay.key, signType: pay.signType };
+  const signer: PaySigner = {
+    miniProgram: (appId, prepayId) => buildMiniProgramPayParams({ appId, prepayId, ...signing }),
+    jsapi: (appId, prepayId) => buildJsapiPayParams({ appId, prepayId, ...signing }),
+    app: (appId, prepayId) =>
+      buildAppPayParams({ appId, mchId: pay.mchId, prepayId, key: pay.key }),
+  };
 
   return {
     async code2Session(code) {
@@ -170,39 +189,63 @@ export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeC
         signature: jssdkSignature({ ticket, nonceStr: nonce, timestamp, url }),
       };
     },
-    appIdFor: (channel) => channelAppIds[channel],
-    unifiedOrder: (params, appId) => clientFor(appId).unifiedOrder(params as UnifiedOrderParams),
-    orderQuery: (outTradeNo, appId) => clientFor(appId).orderQuery({ out_trade_no: outTradeNo }),
-    closeOrder: (outTradeNo, appId) => clientFor(appId).closeOrder({ out_trade_no: outTradeNo }),
-    refund: (params, appId) => clientFor(appId).refund(params as RefundParams),
-    refundQuery: (outRefundNo, appId) =>
-      clientFor(appId).refundQuery({ out_refund_no: outRefundNo }),
-    payParams: (prepayId) => buildMiniProgramPayParams({ appId: wx.appId, prepayId, ...signing }),
-    async paymentData(channel, attempt): Promise<PaymentData> {
-      const appId = channelAppIds[channel] ?? wx.appId;
-      const { prepayId } = attempt;
-      switch (channel) {
-        case 'miniprogram':
-          return { channel, payParams: buildMiniProgramPayParams({ appId, prepayId, ...signing }) };
-        case 'jsapi':
-          return { channel, payParams: buildJsapiPayParams({ appId, prepayId, ...signing }) };
-        case 'app':
-          return {
-            channel,
-            appParams: buildAppPayParams({ appId, mchId: pay.mchId, prepayId, key: pay.key }),
-          };
-        case 'native': {
-          const codeUrl = attempt.codeUrl ?? '';
-          return { channel, codeUrl, qrSvg: await QRCode.toString(codeUrl, { type: 'svg' }) };
-        }
-        case 'h5':
-          return { channel, mwebUrl: attempt.mwebUrl ?? '' };
+    appIdFor: (channel) => appIdOf[channel],
+    prepay: ({ appId, unifiedOrderParams }) =>
+      payCall(async () =>
+        v2PrepayAttempt(
+          await clientFor(appId).unifiedOrder(unifiedOrderParams as UnifiedOrderParams),
+        ),
+      ),
+    queryPayment: (outTradeNo, appId) =>
+      payCall(async () =>
+        v2Payment(await clientFor(appId).orderQuery({ out_trade_no: outTradeNo })),
+      ),
+    closePayment: (outTradeNo, appId) =>
+      payCall(async () => {
+        await clientFor(appId).closeOrder({ out_trade_no: outTradeNo });
+      }),
+    refund: (request, appId) =>
+      payCall(async () => {
+        const reply = await clientFor(appId).refund({
+          out_trade_no: request.outTradeNo,
+          out_refund_no: request.outRefundNo,
+          total_fee: String(request.totalFen),
+          refund_fee: String(request.refundFen),
+          ...(request.reason ? { refund_desc: request.reason } : {}),
+          notify_url: request.notifyUrl,
+        });
+        return reply.refund_id ? { refundId: reply.refund_id } : {};
+      }),
+    queryRefund: (outRefundNo, appId) =>
+      payCall(async () =>
+        v2QueriedRefund(
+          await clientFor(appId).refundQuery({ out_refund_no: outRefundNo }),
+          outRefundNo,
+        ),
+      ),
+    paymentData: (channel, attempt) =>
+      paymentDataFor(channel, { appId: appIdOf[channel] ?? wx.appId, ...attempt }, signer),
+    async parsePaymentNotification(request) {
+      if (request.api === 'v3') return refusal(v3NotEnabled());
+      const body = request.body.toString('utf8');
+      try {
+        return {
+          accepted: true,
+          report: v2PaymentNotification(parsePaymentNotification(body, verify)),
+        };
+      } catch (err) {
+        return refusal(err, signedWith(body));
       }
     },
-    parsePaymentNotification: (body) => parsePaymentNotification(body, verify),
-    parseRefundNotification: (body) => parseRefundNotification(body, verify),
-    parseV3PaymentNotification: () => Promise.reject(v3NotEnabled()),
-    parseV3RefundNotification: () => Promise.reject(v3NotEnabled()),
+    async parseRefundNotification(request) {
+      if (request.api === 'v3') return refusal(v3NotEnabled());
+      try {
+        const { info } = parseRefundNotification(request.body.toString('utf8'), verify);
+        return { accepted: true, report: v2RefundNotification(info) };
+      } catch (err) {
+        return refusal(err);
+      }
+    },
     async close() {
       await Promise.allSettled([
         ...[...clients.values()].map((client) => client.close()),
