@@ -4,11 +4,11 @@
 import { join } from 'node:path';
 import { serverEnv } from '@fen/demo';
 import mongoose from 'mongoose';
-import { freePort } from '../../scripts/free-port.mjs';
-import { startMongo } from '../../scripts/mongo.mjs';
-import { SERVER_NODE_ARGS, repoRoot } from '../../scripts/paths.mjs';
-import { tcpCheck } from '../../scripts/tcp.mjs';
-import { ensureRedis } from '../../scripts/redis.mjs';
+import { freePort } from '@fen/scripts/free-port.mjs';
+import { startMongo } from '@fen/scripts/mongo.mjs';
+import { SERVER_NODE_ARGS, repoRoot } from '@fen/scripts/paths.mjs';
+import { tcpCheck } from '@fen/scripts/tcp.mjs';
+import { ensureRedis } from '@fen/scripts/redis.mjs';
 import { firstMessage, onCleanUp, startProcess, waitHealthy } from './processes.mjs';
 
 const log = (line) => console.error(`[bench] ${line}`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startFerretDb } from '../../scripts/mongo.mjs';
+import { startFerretDb } from '@fen/scripts/mongo.mjs';
 import { dropDatabase, uniqueDatabaseUri } from '@fen/test-support';
 import type {} from '../support/provided-context.js';
 

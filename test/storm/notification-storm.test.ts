@@ -7,7 +7,7 @@ import mongoose from 'mongoose';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {} from '../support/provided-context.js';
-import { freePort } from '../../scripts/free-port.mjs';
+import { freePort } from '@fen/scripts/free-port.mjs';
 import { startBalancer } from './support/balancer.js';
 import type { Balancer } from './support/balancer.js';
 import { collectOutcome, paidButPending } from './support/outcomes.js';

@@ -1,7 +1,7 @@
 import { inject } from 'vitest';
 import type {} from '../../support/provided-context.js';
-import { startFerretDb } from '../../../scripts/mongo.mjs';
-import { tcpCheck } from '../../../scripts/tcp.mjs';
+import { startFerretDb } from '@fen/scripts/mongo.mjs';
+import { tcpCheck } from '@fen/scripts/tcp.mjs';
 import { dropDatabase, uniqueDatabaseUri } from '@fen/test-support';
 
 const DEFAULT_POSTGRESQL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
