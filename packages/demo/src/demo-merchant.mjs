@@ -4,23 +4,17 @@
 
 /** @typedef {{ readonly appId: string, readonly secret: string }} DemoApp */
 
-/** The demo mini-program (its AppSecret is public: it protects nothing). @type {DemoApp} */
-export const DEMO_APP = Object.freeze({
-  appId: 'wxfe00000000000001',
-  secret: '5f2d7a9c1b3e4f60718293a4b5c6d7e8',
-});
+/** @type {(appId: string, secret: string) => DemoApp} */
+const app = (appId, secret) => Object.freeze({ appId, secret });
 
-/** The demo official account (JSAPI pay in its web pages, OAuth, JS-SDK); public values. @type {DemoApp} */
-export const DEMO_OA_APP = Object.freeze({
-  appId: 'wxfe00000000000002',
-  secret: '6a3e8b0d2c4f5a71829304b5c6d7e8f9',
-});
+/** The demo mini-program (its AppSecret is public: it protects nothing). */
+export const DEMO_APP = app('wxfe00000000000001', '5f2d7a9c1b3e4f60718293a4b5c6d7e8');
 
-/** The demo mobile app (APP pay); public values. @type {DemoApp} */
-export const DEMO_MOBILE_APP = Object.freeze({
-  appId: 'wxfe00000000000003',
-  secret: '7b4f9c1e3d5a6b82930415c6d7e8f9a0',
-});
+/** The demo official account (JSAPI pay in its web pages, OAuth, JS-SDK); public values. */
+export const DEMO_OA_APP = app('wxfe00000000000002', '6a3e8b0d2c4f5a71829304b5c6d7e8f9');
+
+/** The demo mobile app (APP pay); public values. */
+export const DEMO_MOBILE_APP = app('wxfe00000000000003', '7b4f9c1e3d5a6b82930415c6d7e8f9a0');
 
 /**
  * @typedef {object} DemoMerchant
