@@ -11,8 +11,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../scripts/paths.mjs';
-import { runOrThrow } from '../scripts/run.mjs';
+import { repoRoot } from '@fen/scripts/paths.mjs';
+import { runOrThrow } from '@fen/scripts/run.mjs';
 import { cleanUp, cleanUpOnSignal } from './lib/processes.mjs';
 import { codecTable, httpTable, machine, targets, targetsTable } from './lib/report.mjs';
 

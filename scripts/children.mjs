@@ -42,7 +42,13 @@ export function spawnOwned(command, args, { prefix, ...options } = {}) {
   };
 }
 
-function stopChild(child, graceMs) {
+/**
+ * SIGTERM to `child`, then SIGKILL after `graceMs`; resolves once it has exited.
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {number} graceMs
+ * @returns {Promise<void>}
+ */
+export function stopChild(child, graceMs) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

@@ -106,7 +106,14 @@ export function persistentDataDir(handler) {
   return join(cacheDir(), 'data', `ferretdb-${chooseHandler(handler)}`);
 }
 
-function ferretArgs(handler, dir, port) {
+/**
+ * FerretDB's command line for `handler`, keeping its data and state in `dir`, on 127.0.0.1:`port`.
+ * @param {'sqlite' | 'postgresql'} handler
+ * @param {string} dir
+ * @param {number} port
+ * @returns {string[]}
+ */
+export function ferretArgs(handler, dir, port) {
   const backend =
     handler === 'postgresql'
       ? [

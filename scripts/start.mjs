@@ -15,16 +15,6 @@ import { tcpCheck } from './tcp.mjs';
 
 const HOST = '127.0.0.1';
 
-/** The demo merchant (as in apps/server/.env.example), used when that file is missing. */
-const DEMO_MERCHANT = {
-  WX_APPID: 'wxfe00000000000001',
-  WX_APPSECRET: '5f2d7a9c1b3e4f60718293a4b5c6d7e8',
-  WXPAY_MCHID: '1900000109',
-  WXPAY_KEY: 'fensandboxapikey0123456789abcdef',
-  // The sandbox's demo APIv3 key: read only with WXPAY_API_VERSION=v3.
-  WXPAY_V3_KEY: 'fensandboxapiv3key0123456789abcd',
-};
-
 const SANDBOX = {
   name: 'sandbox',
   main: join(repoRoot, 'apps/wx-sandbox/dist/main.js'),
@@ -64,8 +54,13 @@ function envFileDefaults() {
   return existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
 }
 
-/** The environment every app gets: demo defaults < .env.example < what this stack started < yours. */
-function stackEnv(mongo, redis) {
+/**
+ * The environment every app gets: demo defaults < .env.example < what this stack started < yours.
+ * `@fen/demo` builds it (as for the tests and the bench); it is imported once dependencies are
+ * installed, so a fresh clone gets here.
+ */
+async function stackEnv(mongo, redis) {
+  const { serverEnv } = await import('@fen/demo');
   const PORT = process.env.PORT || '3000';
   const SANDBOX_PORT = process.env.SANDBOX_PORT || '3100';
   const SANDBOX_TLS_PORT = process.env.SANDBOX_TLS_PORT || '3101';
@@ -73,27 +68,17 @@ function stackEnv(mongo, redis) {
   const fileDefaults = envFileDefaults();
   // WXPAY_API_VERSION=v3: WeChat is told the APIv3 notification routes.
   const v3 = (process.env.WXPAY_API_VERSION || fileDefaults.WXPAY_API_VERSION) === 'v3';
-  const notify = v3 ? '/wxpay/v3' : '/wxpay';
-  return {
-    ...DEMO_MERCHANT,
-    ...fileDefaults,
-    MONGODB_URI: mongo.source === 'external' ? mongo.uri : `${mongo.uri}/fen`,
-    ...(redis ? { REDIS_URL: redis.url } : {}),
-    PORT,
-    SANDBOX_PORT,
-    SANDBOX_TLS_PORT,
-    WX_API_BASE: sandboxUrl,
-    WX_OAUTH_BASE: sandboxUrl,
-    WXPAY_API_BASE: sandboxUrl,
-    WXPAY_SECAPI_BASE: `https://${HOST}:${SANDBOX_TLS_PORT}`,
-    WXPAY_V3_API_BASE: sandboxUrl,
-    WXPAY_CA_CERT_PATH: 'apps/wx-sandbox/certs/ca.pem',
-    WXPAY_NOTIFY_URL: `http://${HOST}:${PORT}${notify}/notify`,
-    WXPAY_REFUND_NOTIFY_URL: `http://${HOST}:${PORT}${notify}/refund-notify`,
-    PUBLIC_URL: `http://${HOST}:${PORT}`,
-    WEB_SANDBOX_URL: sandboxUrl,
-    ...process.env,
-  };
+  return serverEnv({
+    port: PORT,
+    host: HOST,
+    databaseUri: mongo.source === 'external' ? mongo.uri : `${mongo.uri}/fen`,
+    ...(redis ? { redisUrl: redis.url } : {}),
+    sandbox: { url: sandboxUrl, tlsUrl: `https://${HOST}:${SANDBOX_TLS_PORT}` },
+    certsDir: 'apps/wx-sandbox/certs',
+    apiVersion: v3 ? 'v3' : 'v2',
+    defaults: fileDefaults,
+    env: { SANDBOX_PORT, SANDBOX_TLS_PORT, WEB_SANDBOX_URL: sandboxUrl, ...process.env },
+  });
 }
 
 async function isHealthy(url) {
@@ -148,7 +133,7 @@ async function main() {
   const redis = serverRuns ? await ensureRedis() : undefined;
   if (redis) stoppers.push(redis.stop);
 
-  const env = stackEnv(mongo, redis);
+  const env = await stackEnv(mongo, redis);
   for (const app of apps) await startApp(app, env);
 
   console.log('\nFen is running. Ctrl-C stops everything.');

@@ -1,6 +1,6 @@
-// What `npm test` and `pnpm test` run: install what is missing, build, type-check the tests (whole
-// suite only), run every vitest project (the global setup starts the database and Redis), and
-// end with one line `N passed, M failed`.
+// What `npm test` and `pnpm test` run: install what is missing, build, type-check the tests and
+// lint (whole suite only), run every vitest project (the global setup starts the database and
+// Redis), and end with one line `N passed, M failed`.
 //
 //   node scripts/test.mjs [--full] [vitest arguments, e.g. --project server]
 //
@@ -51,12 +51,14 @@ async function main() {
   if ((await runInherit(pnpm, ['run', '--silent', 'build'], { cwd: repoRoot })) !== 0) {
     failedBeforeTests('pnpm build');
   }
-  // The whole suite (what CI runs) also type-checks the tests, which vitest runs untyped; a run
-  // of chosen projects or files skips it to stay quick.
+  // The whole suite (what CI runs) also type-checks the tests, which vitest runs untyped, and
+  // lints (the package boundaries live in eslint.config.js); a run of chosen projects or files
+  // skips both to stay quick.
   if (vitestArgs.length === 0) {
-    const typecheck = ['run', '--silent', 'typecheck:tests'];
-    if ((await runInherit(pnpm, typecheck, { cwd: repoRoot })) !== 0) {
-      failedBeforeTests('pnpm typecheck:tests');
+    for (const script of ['typecheck:tests', 'lint']) {
+      if ((await runInherit(pnpm, ['run', '--silent', script], { cwd: repoRoot })) !== 0) {
+        failedBeforeTests(`pnpm ${script}`);
+      }
     }
   }
   const reportFile = join(cacheDir(), 'test-results.json');

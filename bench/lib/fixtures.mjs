@@ -1,13 +1,9 @@
 // Test data shared by the cases: the demo merchant and realistic, genuinely signed payloads.
 import { createHash } from 'node:crypto';
+import { DEMO_MERCHANT as MERCHANT } from '@fen/demo';
 
 /** The sandbox's demo merchant (public demo values, as in apps/server/.env.example). */
-export const MERCHANT = Object.freeze({
-  appId: 'wxfe00000000000001',
-  appSecret: '5f2d7a9c1b3e4f60718293a4b5c6d7e8',
-  mchId: '1900000109',
-  key: 'fensandboxapikey0123456789abcdef',
-});
+export { MERCHANT };
 
 /**
  * The string APIv2 signs, written out independently of every library under test: names in

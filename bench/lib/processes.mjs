@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stopChild } from '@fen/scripts/children.mjs';
 
 const running = new Set();
 const cleanups = [];
@@ -43,17 +44,7 @@ export function startProcess(name, command, args, { env, cwd, logDir, ipc = fals
       }
     },
     /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
-    stop(graceMs = 10_000) {
-      if (exited()) return Promise.resolve();
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      });
-    },
+    stop: (graceMs = 10_000) => stopChild(child, graceMs),
   };
 }
 

@@ -2,47 +2,16 @@
 // $MONGODB_URI), Redis, the sandbox, the Fen server and the notify ceiling — each server in its
 // own process, everything on 127.0.0.1, everything stopped by cleanUp().
 import { join } from 'node:path';
+import { serverEnv } from '@fen/demo';
 import mongoose from 'mongoose';
-import { freePort } from '../../scripts/free-port.mjs';
-import { startMongo } from '../../scripts/mongo.mjs';
-import { SERVER_NODE_ARGS, repoRoot } from '../../scripts/paths.mjs';
-import { tcpCheck } from '../../scripts/tcp.mjs';
-import { ensureRedis } from '../../scripts/redis.mjs';
-import { MERCHANT } from './fixtures.mjs';
+import { freePort } from '@fen/scripts/free-port.mjs';
+import { startMongo } from '@fen/scripts/mongo.mjs';
+import { SERVER_NODE_ARGS, repoRoot } from '@fen/scripts/paths.mjs';
+import { tcpCheck } from '@fen/scripts/tcp.mjs';
+import { ensureRedis } from '@fen/scripts/redis.mjs';
 import { firstMessage, onCleanUp, startProcess, waitHealthy } from './processes.mjs';
 
-const CERTS = join(repoRoot, 'apps/wx-sandbox/certs');
 const log = (line) => console.error(`[bench] ${line}`);
-
-/** The server's environment: the demo merchant (as in .env.example) pointed at this stack. */
-function serverEnv({ port, databaseUri, redisUrl, sandbox }) {
-  return {
-    PATH: process.env.PATH ?? '',
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    MONGODB_URI: databaseUri,
-    REDIS_URL: redisUrl,
-    WX_APPID: MERCHANT.appId,
-    WX_APPSECRET: MERCHANT.appSecret,
-    WXPAY_MCHID: MERCHANT.mchId,
-    WXPAY_KEY: MERCHANT.key,
-    WXPAY_SIGN_TYPE: 'MD5',
-    WXPAY_NOTIFY_URL: `http://127.0.0.1:${port}/wxpay/notify`,
-    WXPAY_REFUND_NOTIFY_URL: `http://127.0.0.1:${port}/wxpay/refund-notify`,
-    WXPAY_CERT_P12_PATH: join(CERTS, 'apiclient_cert.p12'),
-    WXPAY_CA_CERT_PATH: join(CERTS, 'ca.pem'),
-    WX_API_BASE: sandbox.url,
-    WXPAY_API_BASE: sandbox.url,
-    WXPAY_SECAPI_BASE: sandbox.tlsUrl,
-    SESSION_SECRET: 'fen-bench-session-secret-0123456789abcdef',
-    ADMIN_TOKEN: 'fen-bench-admin-token-0123456789',
-    // The job would query the bench's pending orders in the middle of a measurement.
-    RECONCILE_ENABLED: 'false',
-    // What a deployment logs: one line per request (to a file here).
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
-  };
-}
 
 /** `uri` with the database `name` (keeps credentials and options of an external URI). */
 function withDatabase(uri, name) {
@@ -110,7 +79,21 @@ export async function startStack({ logDir, runId, cpuProf = false }) {
   const serverMain = join(repoRoot, 'apps/server/dist/main.js');
   const serverProc = startProcess('server', node, [...nodeArgs, ...profile, serverMain], {
     cwd: repoRoot,
-    env: serverEnv({ port, databaseUri, redisUrl: redis.url, sandbox }),
+    // The demo merchant pointed at this stack, as a deployment runs: NODE_ENV=production.
+    env: serverEnv({
+      port,
+      databaseUri,
+      redisUrl: redis.url,
+      sandbox,
+      certsDir: join(repoRoot, 'apps/wx-sandbox/certs'),
+      env: {
+        ...childEnv,
+        // The job would query the bench's pending orders in the middle of a measurement.
+        RECONCILE_ENABLED: 'false',
+        // What a deployment logs: one line per request (to a file here).
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
+      },
+    }),
     logDir,
   });
   onCleanUp(() => serverProc.stop());

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startFerretDb } from '../../scripts/mongo.mjs';
-import { dropDb, uniqueDbUri } from '../support/db.js';
+import { startFerretDb } from '@fen/scripts/mongo.mjs';
+import { dropDatabase, uniqueDatabaseUri } from '@fen/test-support';
 import type {} from '../support/provided-context.js';
 
 // What Fen's server relies on from its database, proved against the real one the global setup
@@ -19,7 +19,7 @@ const orderSchema = new mongoose.Schema({
   notifications: { type: Number, default: 0 },
 });
 
-const uri = uniqueDbUri(inject('mongodbUri'), 'mongodb');
+const uri = uniqueDatabaseUri({ base: inject('mongodbUri'), label: 'mongodb' });
 /** Several connections, as several server processes would have. */
 const connections: Connection[] = [];
 
@@ -43,7 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(connections.map((connection) => connection.close()));
-  await dropDb(uri);
+  await dropDatabase(uri);
 });
 
 describe('MongoDB-protocol database through mongoose', () => {
@@ -143,7 +143,7 @@ describe.runIf(inject('mongodbSource') === 'ferretdb')(
         const dataDir = mkdtempSync(join(tmpdir(), 'fen-ferretdb-restart-'));
         try {
           const first = await startFerretDb({ dataDir });
-          const firstUri = uniqueDbUri(first.uri, 'restart');
+          const firstUri = uniqueDatabaseUri({ base: first.uri, label: 'restart' });
           const writer = await mongoose.createConnection(firstUri).asPromise();
           await orders(writer).create({ outTradeNo: 'FEN-RESTART-1', state: 'REFUNDED' });
           await writer.close();

@@ -10,18 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { prepayIdOf } from '../server/helpers/sandbox-control.js';
 import { DEMO, call, eventually } from '../server/helpers/stack.js';
 import { casesRun, cases, holds, timeoutMs } from './support/budget.js';
-import {
-  MERCHANT,
-  fieldMutation,
-  mutateFields,
-  mutateReqInfo,
-  paymentFields,
-  refundEnvelope,
-  refundInfoFields,
-  reqInfoMutation,
-  signType,
-  signed,
-} from './support/notifications.js';
+import * as notifications from './support/notifications.js';
 import {
   delivery,
   encodeBody,
@@ -44,7 +33,7 @@ import type { Fields } from './support/xml-gen.js';
 // anomaly) and answered FAIL; a verified one with the wrong amount is an anomaly, never a payment.
 
 const stack = useFuzzStack();
-const OPTIONS = { appId: MERCHANT.appId, mchId: MERCHANT.mchId, key: MERCHANT.key };
+const OPTIONS = notifications.PARSE_OPTIONS;
 
 interface KnownOrder {
   id: string;
@@ -85,6 +74,50 @@ function verifies(parse: () => unknown): boolean {
     if (!isWxPayError(err)) throw err;
     return false;
   }
+}
+
+/**
+ * Delivers each of `bodies` to `path` every way `delivery` can and checks what the server does:
+ * every complete request is answered; one whose body does not `parse` (verify) is never answered
+ * SUCCESS and changes no stored state. Logs how many `passed` (and so could change state).
+ */
+async function deliverEveryWay(
+  path: string,
+  bodies: fc.Arbitrary<string>,
+  parse: (seen: string) => unknown,
+  numRuns: number,
+  passed: 'verified' | 'decrypted',
+): Promise<void> {
+  const app = watchAppRequests(stack.server);
+  let baseline = await digest();
+  let accepted = 0;
+  await holds(
+    `POST ${path}: mutated genuine notifications`,
+    fc.asyncProperty(bodies, delivery, async (xml, how) => {
+      const request = notificationRequest(path, encodeBody(xml, how), how);
+      const reply = await rawRequest(
+        stack.server.running.port,
+        request,
+        promisesMore(request) ? 200 : 10_000,
+      );
+      const seen = textTheServerSees(request);
+      const valid = seen !== undefined && verifies(() => parse(seen));
+      if (reply) {
+        const code = checkReply(reply);
+        if (!valid) expect(code).not.toBe('SUCCESS');
+      } else {
+        expect(promisesMore(request), 'every complete request is answered').toBe(true);
+      }
+      await app.settle();
+      const after = await digest();
+      if (!valid) expect(after, 'a refused notification changed stored state').toBe(baseline);
+      else accepted += 1;
+      baseline = after;
+    }),
+    numRuns,
+  );
+  app.stop();
+  console.log(`[fuzz] of which ${passed} (and so allowed to change state): ${accepted}`);
 }
 
 const returnMsg = (reply: RawResponse) =>
@@ -161,62 +194,40 @@ describe('the notification routes under fuzzing', () => {
       const body = fc.oneof(
         fc
           .tuple(
-            paymentFields(order),
-            signType,
-            fc.array(fieldMutation, { minLength: 1, maxLength: 2 }),
+            notifications.paymentFields(order),
+            notifications.signType,
+            fc.array(notifications.fieldMutation, { minLength: 1, maxLength: 2 }),
           )
           .map(([fields, type, mutations]) =>
             mutations.reduce<string>(
               (xml, m) => {
                 const current = verifies(() => parsePaymentNotification(xml, OPTIONS))
                   ? parsePaymentNotification(xml, OPTIONS)
-                  : signed(fields, type);
-                return mutateFields(current, m);
+                  : notifications.signed(fields, type);
+                return notifications.mutateFields(current, m);
               },
-              toXml(signed(fields, type)),
+              toXml(notifications.signed(fields, type)),
             ),
           ),
         fc
           .tuple(
-            paymentFields(order),
-            signType,
+            notifications.paymentFields(order),
+            notifications.signType,
             fc.array(byteMutation, { minLength: 1, maxLength: 3 }),
           )
           .map(([fields, type, mutations]) =>
-            mutateBytes(Buffer.from(toXml(signed(fields, type))), mutations).toString('utf8'),
+            mutateBytes(Buffer.from(toXml(notifications.signed(fields, type))), mutations).toString(
+              'utf8',
+            ),
           ),
       );
-      const app = watchAppRequests(stack.server);
-      let baseline = await digest();
-      let accepted = 0;
-      await holds(
-        'POST /wxpay/notify: mutated genuine notifications',
-        fc.asyncProperty(body, delivery, async (xml, how) => {
-          const request = notificationRequest('/wxpay/notify', encodeBody(xml, how), how);
-          const reply = await rawRequest(
-            stack.server.running.port,
-            request,
-            promisesMore(request) ? 200 : 10_000,
-          );
-          const seen = textTheServerSees(request);
-          const valid =
-            seen !== undefined && verifies(() => parsePaymentNotification(seen, OPTIONS));
-          if (reply) {
-            const code = checkReply(reply);
-            if (!valid) expect(code).not.toBe('SUCCESS');
-          } else {
-            expect(promisesMore(request), 'every complete request is answered').toBe(true);
-          }
-          await app.settle();
-          const after = await digest();
-          if (!valid) expect(after, 'a refused notification changed stored state').toBe(baseline);
-          else accepted += 1;
-          baseline = after;
-        }),
+      await deliverEveryWay(
+        '/wxpay/notify',
+        body,
+        (seen) => parsePaymentNotification(seen, OPTIONS),
         cases(120, 8_000),
+        'verified',
       );
-      app.stop();
-      console.log(`[fuzz] of which verified (and so allowed to change state): ${accepted}`);
     },
     timeoutMs(120_000),
   );
@@ -228,87 +239,62 @@ describe('the notification routes under fuzzing', () => {
       const known = fc.constant(refund);
       const body = fc
         .tuple(
-          refundInfoFields(known),
+          notifications.refundInfoFields(known),
           nonce,
-          fc.option(reqInfoMutation, { nil: undefined }),
-          fc.option(fieldMutation, { nil: undefined }),
+          notifications.refundTampering,
           fc.option(fc.array(byteMutation, { minLength: 1, maxLength: 2 }), { nil: undefined }),
         )
-        .map(([info, n, reqInfoChange, envelopeChange, byteChanges]) => {
-          const envelope: Fields = refundEnvelope(info, n);
-          if (reqInfoChange) {
-            envelope.req_info = mutateReqInfo(envelope.req_info ?? '', info, reqInfoChange);
-          }
-          const xml = envelopeChange ? mutateFields(envelope, envelopeChange) : toXml(envelope);
+        .map(([info, n, tampering, byteChanges]) => {
+          const xml = notifications.tamperedRefundXml(info, n, tampering);
           return byteChanges ? mutateBytes(Buffer.from(xml), byteChanges).toString('utf8') : xml;
         });
-      const app = watchAppRequests(stack.server);
-      let baseline = await digest();
-      let accepted = 0;
-      await holds(
-        'POST /wxpay/refund-notify: mutated genuine notifications',
-        fc.asyncProperty(body, delivery, async (xml, how) => {
-          const request = notificationRequest('/wxpay/refund-notify', encodeBody(xml, how), how);
-          const reply = await rawRequest(
-            stack.server.running.port,
-            request,
-            promisesMore(request) ? 200 : 10_000,
-          );
-          const seen = textTheServerSees(request);
-          const valid =
-            seen !== undefined && verifies(() => parseRefundNotification(seen, OPTIONS));
-          if (reply) {
-            const code = checkReply(reply);
-            if (!valid) expect(code).not.toBe('SUCCESS');
-          } else {
-            expect(promisesMore(request), 'every complete request is answered').toBe(true);
-          }
-          await app.settle();
-          const after = await digest();
-          if (!valid) expect(after, 'a refused notification changed stored state').toBe(baseline);
-          else accepted += 1;
-          baseline = after;
-        }),
+      await deliverEveryWay(
+        '/wxpay/refund-notify',
+        body,
+        (seen) => parseRefundNotification(seen, OPTIONS),
         cases(100, 6_000),
+        'decrypted',
       );
-      app.stop();
-      console.log(`[fuzz] of which decrypted (and so allowed to change state): ${accepted}`);
     },
     timeoutMs(120_000),
   );
 
   it(
-    'when a genuinely signed notification names an order we do not have, then it is recorded as an anomaly once and answered FAIL',
+    'when a genuinely notifications.signed notification names an order we do not have, then it is recorded as an anomaly once and answered FAIL',
     async () => {
       await holds(
-        'POST /wxpay/notify: signed, unknown order',
-        fc.asyncProperty(paymentFields(), signType, async (fields, type) => {
-          fc.pre(!orders.some((o) => o.outTradeNo === fields.out_trade_no));
-          const xml = toXml(signed(fields, type));
-          const before = await counts(models());
-          const first = await post('/wxpay/notify', xml);
-          const again = await post('/wxpay/notify', xml);
-          for (const reply of [first, again]) {
-            expect(reply && checkReply(reply)).toBe('FAIL');
-            expect(reply && returnMsg(reply)).toBe('UNKNOWN_ORDER');
-          }
-          const after = await counts(models());
-          expect(after).toEqual({
-            ...before,
-            PaymentEvent: (before.PaymentEvent ?? 0) + 1,
-            Anomaly: (before.Anomaly ?? 0) + 1,
-          });
-          const dedupeKey =
-            fields.result_code === 'SUCCESS'
-              ? `PAY:${fields.transaction_id}`
-              : `PAY_FAILED:${fields.out_trade_no}:${fields.err_code ?? ''}:${fields.nonce_str}`;
-          const event = await models().PaymentEvent.findOne({ dedupeKey }).lean();
-          expect(event).toMatchObject({ receivedCount: 2, outcome: 'ANOMALY' });
-          const anomaly = await models()
-            .Anomaly.findOne({ dedupeKey: `UNKNOWN_ORDER:${dedupeKey}` })
-            .lean();
-          expect(anomaly?.kind).toBe('UNKNOWN_ORDER');
-        }),
+        'POST /wxpay/notify: notifications.signed, unknown order',
+        fc.asyncProperty(
+          notifications.paymentFields(),
+          notifications.signType,
+          async (fields, type) => {
+            fc.pre(!orders.some((o) => o.outTradeNo === fields.out_trade_no));
+            const xml = toXml(notifications.signed(fields, type));
+            const before = await counts(models());
+            const first = await post('/wxpay/notify', xml);
+            const again = await post('/wxpay/notify', xml);
+            for (const reply of [first, again]) {
+              expect(reply && checkReply(reply)).toBe('FAIL');
+              expect(reply && returnMsg(reply)).toBe('UNKNOWN_ORDER');
+            }
+            const after = await counts(models());
+            expect(after).toEqual({
+              ...before,
+              PaymentEvent: (before.PaymentEvent ?? 0) + 1,
+              Anomaly: (before.Anomaly ?? 0) + 1,
+            });
+            const dedupeKey =
+              fields.result_code === 'SUCCESS'
+                ? `PAY:${fields.transaction_id}`
+                : `PAY_FAILED:${fields.out_trade_no}:${fields.err_code ?? ''}:${fields.nonce_str}`;
+            const event = await models().PaymentEvent.findOne({ dedupeKey }).lean();
+            expect(event).toMatchObject({ receivedCount: 2, outcome: 'ANOMALY' });
+            const anomaly = await models()
+              .Anomaly.findOne({ dedupeKey: `UNKNOWN_ORDER:${dedupeKey}` })
+              .lean();
+            expect(anomaly?.kind).toBe('UNKNOWN_ORDER');
+          },
+        ),
         cases(10, 500),
       );
     },
@@ -316,29 +302,31 @@ describe('the notification routes under fuzzing', () => {
   );
 
   it(
-    'when a genuinely signed notification carries the wrong amount for a pending order, then it is an anomaly and the order stays pending',
+    'when a genuinely notifications.signed notification carries the wrong amount for a pending order, then it is an anomaly and the order stays pending',
     async () => {
       const pending = orders.slice(0, 3);
       await holds(
-        'POST /wxpay/notify: signed, wrong amount',
+        'POST /wxpay/notify: notifications.signed, wrong amount',
         fc.asyncProperty(
-          paymentFields(
-            fc
-              .record({
-                pick: fc.nat({ max: pending.length - 1 }),
-                delta: fc.oneof(fc.integer({ min: -100, max: 100 }), fc.integer()),
-              })
-              .map(({ pick, delta }) => {
-                const o = pending[pick] as KnownOrder;
-                return { outTradeNo: o.outTradeNo, totalFen: o.totalFen + (delta || 1) };
-              }),
-          ).map((fields): Fields => ({ ...fields, result_code: 'SUCCESS' })),
-          signType,
+          notifications
+            .paymentFields(
+              fc
+                .record({
+                  pick: fc.nat({ max: pending.length - 1 }),
+                  delta: fc.oneof(fc.integer({ min: -100, max: 100 }), fc.integer()),
+                })
+                .map(({ pick, delta }) => {
+                  const o = pending[pick] as KnownOrder;
+                  return { outTradeNo: o.outTradeNo, totalFen: o.totalFen + (delta || 1) };
+                }),
+            )
+            .map((fields): Fields => ({ ...fields, result_code: 'SUCCESS' })),
+          notifications.signType,
           async (fields, type) => {
             const { err_code: _e, err_code_des: _d, ...success } = fields;
             const target = orders.find((o) => o.outTradeNo === success.out_trade_no);
             const statusBefore = (await models().Order.findById(target?.id).lean())?.status;
-            const reply = await post('/wxpay/notify', toXml(signed(success, type)));
+            const reply = await post('/wxpay/notify', toXml(notifications.signed(success, type)));
             expect(reply && checkReply(reply)).toBe('FAIL');
             expect(reply && returnMsg(reply)).toBe('ANOMALY');
             const now = await models().Order.findById(target?.id).lean();
@@ -361,14 +349,14 @@ describe('the notification routes under fuzzing', () => {
     async () => {
       await holds(
         'POST /wxpay/refund-notify: encrypted, unknown refund',
-        fc.asyncProperty(refundInfoFields(), async (info) => {
+        fc.asyncProperty(notifications.refundInfoFields(), async (info) => {
           fc.pre(info.out_refund_no !== refund.outRefundNo);
           const envelope = {
             return_code: 'SUCCESS',
-            appid: MERCHANT.appId,
-            mch_id: MERCHANT.mchId,
+            appid: notifications.MERCHANT.appId,
+            mch_id: notifications.MERCHANT.mchId,
             nonce_str: 'fuzzfuzzfuzzfuzz',
-            req_info: encryptRefundInfo(info, MERCHANT.key),
+            req_info: encryptRefundInfo(info, notifications.MERCHANT.key),
           };
           const before = await counts(models());
           const reply = await post('/wxpay/refund-notify', toXml(envelope));

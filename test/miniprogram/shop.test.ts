@@ -1,52 +1,35 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   app,
   assertCompiled,
   launchApp,
   testConfig,
   useRuntime,
-} from '../../apps/miniprogram/test/support/app.js';
-import type { Runtime } from '../../apps/miniprogram/test/support/app.js';
-import {
-  renderPage,
-  tap,
-  textOf,
-  textsOf,
-  until,
-} from '../../apps/miniprogram/test/support/pages.js';
-import type { RenderedPage } from '../../apps/miniprogram/test/support/pages.js';
-import { installWx } from '../../apps/miniprogram/test/support/wx-bridge.js';
-import type { WxBridge } from '../../apps/miniprogram/test/support/wx-bridge.js';
-import { startFenServer, startSandbox } from '../server/helpers/stack.js';
-import type { Sandbox, ServerUnderTest } from '../server/helpers/stack.js';
+} from '@fen/miniprogram/test-support/app.js';
+import type { Runtime } from '@fen/miniprogram/test-support/app.js';
+import { renderPage, tap, textOf, textsOf, until } from '@fen/miniprogram/test-support/pages.js';
+import type { RenderedPage } from '@fen/miniprogram/test-support/pages.js';
+import { installWx } from '@fen/miniprogram/test-support/wx-bridge.js';
+import type { WxBridge } from '@fen/miniprogram/test-support/wx-bridge.js';
+import { useFenStack } from '../server/helpers/stack.js';
 
 // The mini-program end to end: its compiled pages (as DevTools runs them, rendered by
 // miniprogram-simulate) with wx.request bridged to real HTTP, against the real server, database
 // and sandbox. The test plays the buyer: it taps, and chooses in the sandbox cashier.
-let sandbox: Sandbox;
-let server: ServerUnderTest;
+const stack = useFenStack();
 let wx: WxBridge;
 let runtime: Runtime;
 const pages: RenderedPage[] = [];
 const { SANDBOX_CASHIER_OUTCOMES } = app.platform();
 
-beforeAll(async () => {
-  assertCompiled();
-  sandbox = await startSandbox(0.001);
-  server = await startFenServer(sandbox);
-}, 30_000);
-
-afterAll(async () => {
-  await server?.close();
-  await sandbox?.close();
-});
+beforeAll(() => assertCompiled());
 
 beforeEach(() => {
   wx = installWx();
-  sandbox.clearFaults();
+  stack.sandbox.clearFaults();
   // A new buyer for every test: a fresh openid, no orders.
   const config = testConfig(
-    { apiBaseUrl: server.url, sandboxUrl: sandbox.url },
+    { apiBaseUrl: stack.server.url, sandboxUrl: stack.sandbox.url },
     { payment: { pollIntervalMs: 50, confirmTimeoutMs: 5000 } },
   );
   const user = `e2e-buyer-${Math.random().toString(36).slice(2, 10)}`;
@@ -94,14 +77,14 @@ async function openDetail(orderId: string): Promise<RenderedPage> {
 
 const serverOrders = () => runtime.api.listOrders();
 const sandboxOrder = (outTradeNo: string) =>
-  sandbox.orders().find((o) => o.out_trade_no === outTradeNo);
+  stack.sandbox.orders().find((o) => o.out_trade_no === outTradeNo);
 
 describe('the mini-program against the real stack', () => {
   it('when a buyer launches, browses, buys two teas and pays in the sandbox, then the detail page shows PAID', async () => {
     launchApp();
     await until(() => wx.storage.get('fen.session'), 'the login at launch');
     const user = runtime.session.user()!;
-    expect(user.openid).toBe(sandbox.loginCode(runtime.config.sandbox.user).openid);
+    expect(user.openid).toBe(stack.sandbox.loginCode(runtime.config.sandbox.user).openid);
 
     const checkout = await checkoutTea();
     expect(textOf(checkout, '.product__price')).toBe('¥9.90');
@@ -176,7 +159,7 @@ describe('the mini-program against the real stack', () => {
   });
 
   it('when WeChat never delivers the notification, then the sync=1 poll repairs it and the page shows PAID', async () => {
-    sandbox.setFaults({ dropNotifications: true });
+    stack.sandbox.setFaults({ dropNotifications: true });
     const checkout = await checkoutTea();
     payerChooses('success');
     await tap(checkout, '.pay-button');
@@ -184,7 +167,7 @@ describe('the mini-program against the real stack', () => {
 
     const [order] = await serverOrders();
     expect(order!.status).toBe('PAID');
-    const notifications = sandbox.notifications(order!.outTradeNo);
+    const notifications = stack.sandbox.notifications(order!.outTradeNo);
     expect(notifications.length).toBeGreaterThan(0);
     expect(notifications.every((n) => n.attempts.every((a) => a.result === 'DROPPED'))).toBe(true);
     expect(wx.requests.some((r) => r.url.endsWith(`/api/orders/${order!.id}?sync=1`))).toBe(true);

@@ -104,7 +104,7 @@ describe('payment notifications', () => {
     expect(anomalies).toHaveLength(1);
     expect(anomalies[0]?.kind).toBe('AMOUNT_MISMATCH');
     const admin = await call(`${server.url}/admin/orders/${order.id}`, {
-      token: 'e2e-admin-token-0123456789',
+      token: DEMO.adminToken,
     });
     expect(admin.body.order.anomalies).toHaveLength(1);
   });

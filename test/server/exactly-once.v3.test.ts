@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_CERTS_DIR } from '@fen/wx-sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   SANDBOX_PLATFORM,
   isAcknowledged,
@@ -11,15 +11,7 @@ import {
   v3Notification,
 } from './helpers/notifications-v3.js';
 import { control } from './helpers/sandbox-control.js';
-import {
-  DEMO,
-  TestClock,
-  call,
-  eventually,
-  startFenServer,
-  startSandbox,
-} from './helpers/stack.js';
-import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
+import { DEMO, TestClock, call, eventually, useFenStack } from './helpers/stack.js';
 import {
   loginAs,
   notificationAcknowledged,
@@ -32,27 +24,19 @@ import {
 // notifications on POST /wxpay/v3/notify — duplicates, forgeries, wrong amounts, unknown
 // orders — then the platform certificate rotated and public-key mode, end to end against the
 // sandbox, each with a real payment notified afterwards.
-let sandbox: Sandbox;
-let server: ServerUnderTest;
-let token: string;
 const clock = new TestClock();
+// `clock` moves WeChat's time as the server sees it (signatures, certificate refresh) only.
+const stack = useFenStack({ server: { wechatClock: clock } });
+let token: string;
 
 beforeAll(async () => {
-  sandbox = await startSandbox(0.001);
-  // `clock` moves WeChat's time as the server sees it (signatures, certificate refresh) only.
-  server = await startFenServer(sandbox, { wechatClock: clock });
-  token = await loginAs(server, sandbox, 'v3-notify-tester');
-}, 30_000);
-
-afterAll(async () => {
-  await server?.close();
-  await sandbox?.close();
+  token = await loginAs(stack.server, stack.sandbox, 'v3-notify-tester');
 });
 
-const newOrder = (on = server, as = token) => placeOrder(on, as);
+const newOrder = (on = stack.server, as = token) => placeOrder(on, as);
 
-const notifyUrl = () => `${server.url}/wxpay/v3/notify`;
-const models = () => server.running.runtime.db.models;
+const notifyUrl = () => `${stack.server.url}/wxpay/v3/notify`;
+const models = () => stack.server.running.runtime.db.models;
 const stored = async (id: string) => models().Order.findById(id).lean();
 const otherKey = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 
@@ -177,11 +161,11 @@ describe('APIv3 payment notifications', () => {
 });
 
 describe('APIv3 refund notifications', () => {
-  const refundNotifyUrl = () => `${server.url}/wxpay/v3/refund-notify`;
+  const refundNotifyUrl = () => `${stack.server.url}/wxpay/v3/refund-notify`;
 
   it("when a refund is made, then the sandbox's REFUND.SUCCESS is verified, acknowledged with 204 and completes it", async () => {
-    const paid = await paidThroughSandbox(server, sandbox, token);
-    const res = await call(`${server.url}/admin/orders/${paid.id}/refunds`, {
+    const paid = await paidThroughSandbox(stack.server, stack.sandbox, token);
+    const res = await call(`${stack.server.url}/admin/orders/${paid.id}/refunds`, {
       token: DEMO.adminToken,
       headers: { 'idempotency-key': `v3-refund-${paid.outTradeNo}` },
       body: { amountFen: 100, reason: 'v3 refund' },
@@ -190,7 +174,7 @@ describe('APIv3 refund notifications', () => {
     const outRefundNo: string = res.body.refund.outRefundNo;
     await eventually(
       async () => {
-        const records = await control(sandbox).notifications(paid.outTradeNo);
+        const records = await control(stack.sandbox).notifications(paid.outTradeNo);
         const refundRecord = records.find((r) => r.kind === 'refund');
         return refundRecord?.attempts.some((a) => a.http_status === 204) || undefined;
       },
@@ -233,8 +217,8 @@ describe('APIv3 refund notifications', () => {
 describe('platform certificate rotation', () => {
   it('when the sandbox rotates its platform certificate, then a payment signed with the new one is verified after one download, and the old one is still honoured during the overlap', async () => {
     // The server already holds the first certificate (downloaded on its first v3 reply).
-    await paidThroughSandbox(server, sandbox, token);
-    const rotated = await sandboxV3(sandbox, 'rotate-platform-certificate', 'POST', {
+    await paidThroughSandbox(stack.server, stack.sandbox, token);
+    const rotated = await sandboxV3(stack.sandbox, 'rotate-platform-certificate', 'POST', {
       overlapSeconds: 3600,
     });
     expect(rotated.previous_serial_no).toBe(SANDBOX_PLATFORM.serial);
@@ -243,9 +227,9 @@ describe('platform certificate rotation', () => {
     // server hammer WeChat): step past that, as WeChat's first retry (15 s) would.
     clock.advance(11_000);
     try {
-      const paid = await paidThroughSandbox(server, sandbox, token);
+      const paid = await paidThroughSandbox(stack.server, stack.sandbox, token);
       // The order may turn PAID through its own query first; the notification is acknowledged.
-      await notificationAcknowledged(sandbox, paid.outTradeNo);
+      await notificationAcknowledged(stack.sandbox, paid.outTradeNo);
       // During the overlap, a notification signed with the retiring certificate still verifies.
       const { order } = await newOrder();
       const old = v3Notification(transactionResource(order));
@@ -257,39 +241,34 @@ describe('platform certificate rotation', () => {
 });
 
 describe('public-key mode', () => {
-  let pkSandbox: Sandbox;
-  let pkServer: ServerUnderTest;
-  beforeAll(async () => {
-    pkSandbox = await startSandbox(0.001);
-    const mode = await sandboxV3(pkSandbox, 'mode', 'PUT', { mode: 'public_key' });
-    expect(mode.signing_serial).toMatch(/^PUB_KEY_ID_/);
-    pkServer = await startFenServer(pkSandbox, {
-      env: {
-        WXPAY_PLATFORM_PUBLIC_KEY_ID: mode.signing_serial,
-        WXPAY_PLATFORM_PUBLIC_KEY_PATH: join(
-          fileURLToPath(DEMO_CERTS_DIR),
-          'wechatpay_pub_key.pem',
-        ),
-      },
-    });
-  }, 30_000);
-  afterAll(async () => {
-    await pkServer?.close();
-    await pkSandbox?.close();
+  const pk = useFenStack({
+    server: async (sandbox) => {
+      const mode = await sandboxV3(sandbox, 'mode', 'PUT', { mode: 'public_key' });
+      expect(mode.signing_serial).toMatch(/^PUB_KEY_ID_/);
+      return {
+        env: {
+          WXPAY_PLATFORM_PUBLIC_KEY_ID: mode.signing_serial,
+          WXPAY_PLATFORM_PUBLIC_KEY_PATH: join(
+            fileURLToPath(DEMO_CERTS_DIR),
+            'wechatpay_pub_key.pem',
+          ),
+        },
+      };
+    },
   });
 
   it('when WeChat signs with the platform public key, then replies and the notification verify and the order is PAID', async () => {
-    const buyer = await loginAs(pkServer, pkSandbox, 'v3-public-key-buyer');
-    const paid = await paidThroughSandbox(pkServer, pkSandbox, buyer);
+    const buyer = await loginAs(pk.server, pk.sandbox, 'v3-public-key-buyer');
+    const paid = await paidThroughSandbox(pk.server, pk.sandbox, buyer);
     expect(paid.transactionId).toMatch(/^\d+$/);
     await eventually(
       async () =>
-        (await control(pkSandbox).notifications(paid.outTradeNo))[0]?.attempts.some(
+        (await control(pk.sandbox).notifications(paid.outTradeNo))[0]?.attempts.some(
           (a) => a.http_status === 204,
         ) || undefined,
       10_000,
       'the public-key-signed notification acknowledged',
     );
-    expect(pkServer.logs.text).not.toContain(DEMO.key);
+    expect(pk.server.logs.text).not.toContain(DEMO.key);
   });
 });

@@ -1,37 +1,25 @@
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isSuccessReply, signedPaymentNotification } from './helpers/notifications.js';
 import { control } from './helpers/sandbox-control.js';
-import { call, startFenServer, startSandbox } from './helpers/stack.js';
-import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
+import { call, useFenStack } from './helpers/stack.js';
 
 // Graceful shutdown: stop accepting, finish what is in flight (a notification above all), then
 // close the database.
-let sandbox: Sandbox;
-let server: ServerUnderTest;
-
-beforeAll(async () => {
-  sandbox = await startSandbox(0.001);
-  server = await startFenServer(sandbox);
-}, 30_000);
-
-afterAll(async () => {
-  await server?.close();
-  await sandbox?.close();
-});
+const stack = useFenStack();
 
 describe('graceful shutdown', () => {
   it('when the server stops during a notification, then that notification completes and nothing new is accepted', async () => {
-    const { code } = await control(sandbox).loginCode('shutdown-tester');
-    const token = (await call(`${server.url}/api/session`, { body: { code } })).body.token;
+    const { code } = await control(stack.sandbox).loginCode('shutdown-tester');
+    const token = (await call(`${stack.server.url}/api/session`, { body: { code } })).body.token;
     const { order } = (
-      await call(`${server.url}/api/orders`, {
+      await call(`${stack.server.url}/api/orders`, {
         token,
         body: { items: [{ productId: 'jasmine-tea', quantity: 1 }] },
       })
     ).body;
     const xml = Buffer.from(signedPaymentNotification(order));
-    const { port } = new URL(server.url);
+    const { port } = new URL(stack.server.url);
 
     // Send half of the notification, start shutting down, then send the rest.
     const reply = new Promise<string>((resolve, reject) => {
@@ -54,12 +42,12 @@ describe('graceful shutdown', () => {
       setTimeout(() => req.end(xml.subarray(100)), 300);
     });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const closing = server.running.close();
+    const closing = stack.server.running.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    await expect(fetch(`${stack.server.url}/healthz`)).rejects.toThrow();
 
     expect(isSuccessReply(await reply)).toBe(true);
     await closing;
-    expect(server.running.runtime.db.connection.readyState).toBe(0);
+    expect(stack.server.running.runtime.db.connection.readyState).toBe(0);
   });
 });

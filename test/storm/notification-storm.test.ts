@@ -7,7 +7,7 @@ import mongoose from 'mongoose';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {} from '../support/provided-context.js';
-import { freePort } from '../../scripts/free-port.mjs';
+import { freePort } from '@fen/scripts/free-port.mjs';
 import { startBalancer } from './support/balancer.js';
 import type { Balancer } from './support/balancer.js';
 import { collectOutcome, paidButPending } from './support/outcomes.js';
@@ -44,15 +44,14 @@ beforeAll(async () => {
   const ports = [await freePort(), await freePort()];
   balancer = await startBalancer(ports.map((port, i) => ({ name: `server-${'ab'[i]}`, port })));
   logDir = mkdtempSync(join(tmpdir(), 'fen-storm-'));
-  const env = serverEnv({
+  const stack = {
+    databaseUri: database.uri,
+    redisUrl: await stormRedisUrl(inject('redisUrl')),
+    sandbox,
+    publicUrl: balancer.url,
+  };
+  const env = serverEnv(stack, {
     HOST: '127.0.0.1',
-    MONGODB_URI: database.uri,
-    REDIS_URL: await stormRedisUrl(inject('redisUrl')),
-    WX_API_BASE: sandbox.url,
-    WXPAY_API_BASE: sandbox.url,
-    WXPAY_SECAPI_BASE: sandbox.tlsUrl,
-    WXPAY_NOTIFY_URL: `${balancer.url}/wxpay/notify`,
-    WXPAY_REFUND_NOTIFY_URL: `${balancer.url}/wxpay/refund-notify`,
     WXPAY_TIMEOUT_MS: '5000',
     ORDER_TTL_MINUTES: String(plan.orderTtlMinutes),
     RECONCILE_ENABLED: 'true',

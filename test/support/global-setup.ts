@@ -1,8 +1,8 @@
 import type {} from './provided-context.js';
 import type { TestProject } from 'vitest/node';
-import { ensureFerretDb } from '../../scripts/ferretdb/build.mjs';
-import { startMongo } from '../../scripts/mongo.mjs';
-import { ensureRedis } from '../../scripts/redis.mjs';
+import { ensureFerretDb } from '@fen/scripts/ferretdb/build.mjs';
+import { startMongo } from '@fen/scripts/mongo.mjs';
+import { ensureRedis } from '@fen/scripts/redis.mjs';
 
 /**
  * Runs once per vitest run (wired in the root vitest.config.ts): a MongoDB-protocol server and a

@@ -1,16 +1,15 @@
+import { DEMO, callJson, redisUrl, startFenServer } from '@fen/test-support';
+import type { FenServer } from '@fen/test-support';
 import { signV2, toXml } from '@fen/wxpay';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueSessionToken } from '../src/services/session-token.js';
 import { buildOrder } from './helpers/build-order.js';
-import { redisUrl } from './helpers/database.js';
-import { DEMO, call, startTestServer } from './helpers/server.js';
-import type { TestServer } from './helpers/server.js';
 
 // API tests that never reach WeChat: auth, validation, ownership, error shape, notifications
 // refused before any order changes. WeChat-facing routes are tested with the sandbox in
 // test/server/.
-let server: TestServer;
+let server: FenServer;
 let userId: string;
 let token: string;
 
@@ -18,7 +17,7 @@ const tokenFor = (id: string, exp = Math.floor(Date.now() / 1000) + 3600) =>
   issueSessionToken({ userId: id, exp }, DEMO.sessionSecret);
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startFenServer();
   const user = await server.running.runtime.stores.users.upsertByOpenid(
     'o-app-test',
     undefined,
@@ -31,6 +30,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
+
+/** JSON over real HTTP (10 s per request). */
+const call = (url: string, init?: Parameters<typeof callJson>[1]) => callJson(url, init, 10_000);
 
 const orderCount = () => server.running.runtime.db.models.Order.countDocuments();
 
@@ -276,7 +278,7 @@ describe('payment notifications refused before anything changes', () => {
 
 describe('redis', () => {
   it('when REDIS_URL is configured, then /healthz reports it up', async () => {
-    const withRedis = await startTestServer({ env: { REDIS_URL: redisUrl() } });
+    const withRedis = await startFenServer(undefined, { env: { REDIS_URL: redisUrl() } });
     try {
       const res = await call(`${withRedis.url}/healthz`);
       expect(res.body).toEqual({ ok: true, database: 'up', redis: 'up' });
@@ -288,7 +290,7 @@ describe('redis', () => {
 
 describe('guest sessions', () => {
   it('when one address asks for more guest sessions than the limit, then 429 with Retry-After and no new user', async () => {
-    const limited = await startTestServer({ env: { GUEST_SESSIONS_PER_MINUTE: '2' } });
+    const limited = await startFenServer(undefined, { env: { GUEST_SESSIONS_PER_MINUTE: '2' } });
     try {
       const users = () => limited.running.runtime.db.models.User.countDocuments();
       const guest = () => call(`${limited.url}/api/guest-session`, { method: 'POST' });

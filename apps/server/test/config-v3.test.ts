@@ -1,28 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
-import { makeTestCerts } from './helpers/certs.js';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { issuesOf, minimalEnv, useDemoMerchantCerts } from './helpers/config-env.js';
 
-const certs = makeTestCerts('1900000109');
-afterAll(() => certs.cleanup());
+const certs = useDemoMerchantCerts();
 const repoRoot = join(import.meta.dirname, '../../..');
 const serialOf = (path: string) =>
   new X509Certificate(readFileSync(path)).serialNumber.toUpperCase();
 
-const v2 = {
-  MONGODB_URI: 'mongodb://127.0.0.1:27017/fen',
-  WX_APPID: 'wxfe00000000000001',
-  WX_APPSECRET: '5f2d7a9c1b3e4f60718293a4b5c6d7e8',
-  WXPAY_MCHID: '1900000109',
-  WXPAY_KEY: 'fensandboxapikey0123456789abcdef',
-  WXPAY_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/notify',
-  WXPAY_REFUND_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/refund-notify',
-  WXPAY_CERT_P12_PATH: certs.p12,
-  SESSION_SECRET: 'x'.repeat(32),
-  ADMIN_TOKEN: 'admin-token-0123456789',
-};
+const v2 = minimalEnv(certs);
 const v3 = {
   ...v2,
   WXPAY_API_VERSION: 'v3',
@@ -30,16 +18,6 @@ const v3 = {
   WXPAY_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/v3/notify',
   WXPAY_REFUND_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/v3/refund-notify',
 };
-
-function issuesOf(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig for APIv3', () => {
   it('when WXPAY_API_VERSION is not set, then the server speaks APIv2 and reads no APIv3 key', () => {

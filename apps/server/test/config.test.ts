@@ -1,36 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { serverEnv } from '@fen/demo';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import type { Config } from '../src/config.js';
-import { makeTestCerts } from './helpers/certs.js';
+import { issuesOf, minimalEnv, useDemoMerchantCerts } from './helpers/config-env.js';
 
-const certs = makeTestCerts('1900000109');
-afterAll(() => certs.cleanup());
-
-const valid = {
-  MONGODB_URI: 'mongodb://127.0.0.1:27017/fen',
-  WX_APPID: 'wxfe00000000000001',
-  WX_APPSECRET: '5f2d7a9c1b3e4f60718293a4b5c6d7e8',
-  WXPAY_MCHID: '1900000109',
-  WXPAY_KEY: 'fensandboxapikey0123456789abcdef',
-  WXPAY_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/notify',
-  WXPAY_REFUND_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/refund-notify',
-  WXPAY_CERT_P12_PATH: certs.p12,
-  SESSION_SECRET: 'x'.repeat(32),
-  ADMIN_TOKEN: 'admin-token-0123456789',
-};
-
-function issuesOf(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues;
-  }
-  throw new Error('expected a ConfigError');
-}
+const certs = useDemoMerchantCerts();
+const valid = minimalEnv(certs);
 
 describe('loadConfig', () => {
   it('when every key is valid, then it returns the config with defaults filled in', () => {
@@ -220,6 +198,19 @@ describe('apps/server/.env.example', () => {
       expect(env[key], `${key} is missing from .env.example`).toBeDefined();
       expect(read(config), key).toBe(expected(key, env[key] ?? ''));
     }
+  });
+
+  it('when the one builder (@fen/demo serverEnv) makes the demo stack, then .env.example holds the same values', () => {
+    const built = serverEnv({
+      port: 3000,
+      databaseUri: example.MONGODB_URI ?? '',
+      sandbox: { url: 'http://127.0.0.1:3100', tlsUrl: 'https://127.0.0.1:3101' },
+      certsDir: 'apps/wx-sandbox/certs',
+    });
+    const documented = { ...commentedOut, ...example };
+    for (const [key, value] of Object.entries(built)) expect(documented[key], key).toBe(value);
+    // A required setting the builder left out would fail here: what it builds loads.
+    expect(() => loadConfig(rooted(built))).not.toThrow();
   });
 
   it('when the file is used on its own (no stack), then it loads too; REDIS_URL= means no Redis', () => {

@@ -4,7 +4,7 @@ import { createMongoLease, createRedisLease } from '../src/jobs/lease.js';
 import type { Lease } from '../src/jobs/lease.js';
 import { connectDatabase } from '../src/stores/database.js';
 import type { Database } from '../src/stores/database.js';
-import { dropDatabase, redisUrl, uniqueDatabaseUri } from './helpers/database.js';
+import { dropDatabase, redisUrl, uniqueDatabaseUri } from '@fen/test-support';
 
 const uri = uniqueDatabaseUri();
 let db: Database;

@@ -4,7 +4,7 @@ import type { Database } from '../src/stores/database.js';
 import { createStores } from '../src/stores/index.js';
 import type { Stores } from '../src/stores/index.js';
 import { buildOrder } from './helpers/build-order.js';
-import { dropDatabase, uniqueDatabaseUri } from './helpers/database.js';
+import { dropDatabase, uniqueDatabaseUri } from '@fen/test-support';
 
 const uri = uniqueDatabaseUri();
 /** Three connections stand in for three server processes. */

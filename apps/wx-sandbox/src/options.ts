@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { DEMO_APP, DEMO_MERCHANT, DEMO_MOBILE_APP, DEMO_OA_APP } from '@fen/demo';
 import { DEMO_CERTS_DIR } from './certs.js';
 import type { Clock } from './clock.js';
 import { merchantV3Problems } from './v3/merchant-credentials.js';
@@ -90,44 +91,11 @@ export interface SandboxOptions {
   publicUrl?: string;
 }
 
-/** The demo mini-program (its AppSecret is public: it protects nothing). */
-export const DEMO_APP: SandboxApp = Object.freeze({
-  appId: 'wxfe00000000000001',
-  secret: '5f2d7a9c1b3e4f60718293a4b5c6d7e8',
-});
-
-/** The demo official account (JSAPI pay in its web pages, OAuth, JS-SDK); public values. */
-export const DEMO_OA_APP: SandboxApp = Object.freeze({
-  appId: 'wxfe00000000000002',
-  secret: '6a3e8b0d2c4f5a71829304b5c6d7e8f9',
-});
-
-/** The demo mobile app (APP pay); public values. */
-export const DEMO_MOBILE_APP: SandboxApp = Object.freeze({
-  appId: 'wxfe00000000000003',
-  secret: '7b4f9c1e3d5a6b82930415c6d7e8f9a0',
-});
-
 /**
- * The demo merchant the sandbox knows by default — the same values as the server's
- * `.env.example`. `appId`/`appSecret` name the demo mini-program bound to it; the demo official
- * account and mobile app are bound to it too.
+ * The demo merchant the sandbox knows by default, and the demo mini-program, official account and
+ * mobile app bound to it: the same values as the server's `.env.example` (one home: `@fen/demo`).
  */
-export const DEMO_MERCHANT = Object.freeze({
-  mchId: '1900000109',
-  key: 'fensandboxapikey0123456789abcdef',
-  /** The demo APIv3 key (32 bytes; public, protects nothing). */
-  apiV3Key: 'fensandboxapiv3key0123456789abcd',
-  /** Serial of `certs/apiclient_cert.pem`, the demo merchant certificate. */
-  merchantSerialNo: '02EAECE76B2FD4218AB868782C643982CDC3DC8A',
-  appIds: Object.freeze([
-    DEMO_APP.appId,
-    DEMO_OA_APP.appId,
-    DEMO_MOBILE_APP.appId,
-  ]) as unknown as string[],
-  appId: DEMO_APP.appId,
-  appSecret: DEMO_APP.secret,
-}) satisfies SandboxMerchant & { appId: string; appSecret: string };
+export { DEMO_APP, DEMO_MERCHANT, DEMO_MOBILE_APP, DEMO_OA_APP };
 
 /** Options after defaults, checked once. */
 export interface ResolvedOptions {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_MERCHANT } from '@fen/demo';
 import { createSandbox } from '../src/index.js';
 import type { Sandbox } from '../src/index.js';
 import { cert, postPay } from './support/http.js';
@@ -20,9 +21,9 @@ beforeAll(async () => {
     timeScale: 0.001,
     merchants: [
       {
-        mchId: '1900000109',
-        key: 'fensandboxapikey0123456789abcdef',
-        appIds: ['wxfe00000000000001'],
+        mchId: DEMO_MERCHANT.mchId,
+        key: DEMO_MERCHANT.key,
+        appIds: [DEMO_MERCHANT.appId],
         apiV3Key: DEMO_V3.apiV3Key,
         merchantSerialNo: DEMO_V3.serialNo,
       },

@@ -1,14 +1,18 @@
+import { DEMO_MERCHANT } from '@fen/demo';
 import { encryptRefundInfo, signV2, toXml } from '@fen/wxpay';
 import type { SignType } from '@fen/wxpay';
 import fc from 'fast-check';
 import type { Fields } from './xml-gen.js';
 
-/** The demo merchant the fuzzed server runs as (the same values as test/server/helpers/stack.ts). */
+/** The demo merchant the fuzzed server runs as (`@fen/demo`). */
 export const MERCHANT = {
-  appId: 'wxfe00000000000001',
-  mchId: '1900000109',
-  key: 'fensandboxapikey0123456789abcdef',
+  appId: DEMO_MERCHANT.appId,
+  mchId: DEMO_MERCHANT.mchId,
+  key: DEMO_MERCHANT.key,
 };
+
+/** What the notification parsers check against: the demo merchant. */
+export const PARSE_OPTIONS = MERCHANT;
 
 /** Another merchant's key: signing with it is what a forger without our key could do at best. */
 export const FORGED_KEY = 'forgedforgedforgedforgedforged12';
@@ -279,4 +283,24 @@ export function mutateReqInfo(reqInfo: string, info: Fields, m: ReqInfoMutation)
     case 'wrong-key':
       return encryptRefundInfo(info, FORGED_KEY);
   }
+}
+
+/** How a refund notification is tampered with: its req_info, its envelope, both or neither. */
+export interface RefundTampering {
+  reqInfo: ReqInfoMutation | undefined;
+  envelope: FieldMutation | undefined;
+}
+
+export const refundTampering: fc.Arbitrary<RefundTampering> = fc.record({
+  reqInfo: fc.option(reqInfoMutation, { nil: undefined }),
+  envelope: fc.option(fieldMutation, { nil: undefined }),
+});
+
+/** A genuine refund notification around `info`, as XML, tampered with as `tampering` says. */
+export function tamperedRefundXml(info: Fields, nonce: string, tampering: RefundTampering): string {
+  const envelope = refundEnvelope(info, nonce);
+  if (tampering.reqInfo) {
+    envelope.req_info = mutateReqInfo(envelope.req_info ?? '', info, tampering.reqInfo);
+  }
+  return tampering.envelope ? mutateFields(envelope, tampering.envelope) : toXml(envelope);
 }

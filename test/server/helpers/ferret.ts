@@ -1,50 +1,13 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-/** Where a FerretDB binary may be: $FERRETDB_BIN, the repo's build output, the dev machine's. */
-function ferretBinary(): string {
-  const candidates = [
-    process.env.FERRETDB_BIN,
-    join(import.meta.dirname, '../../../.fen/bin/ferretdb'),
-    '/tmp/fb/ferretdb',
-  ].filter((path): path is string => Boolean(path));
-  const found = candidates.find((path) => existsSync(path));
-  if (!found)
-    throw new Error(`no FerretDB binary (tried ${candidates.join(', ')}); set FERRETDB_BIN`);
-  return found;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`FerretDB did not listen on ${port} within ${timeoutMs} ms`);
-}
+import { waitUntil } from '@fen/scripts/children.mjs';
+import { ensureFerretDb } from '@fen/scripts/ferretdb/build.mjs';
+import { freePort } from '@fen/scripts/free-port.mjs';
+import { ferretArgs } from '@fen/scripts/mongo.mjs';
+import { mongoHello } from '@fen/scripts/mongo-wire.mjs';
 
 /**
  * A dedicated FerretDB (SQLite) a test may stop and start again on the same port and data, to
@@ -52,32 +15,28 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
  */
 export interface DedicatedFerret {
   uri: string;
+  /** SIGKILL: the database is gone at once, as in a crash. */
   stop(): Promise<void>;
   start(): Promise<void>;
   destroy(): Promise<void>;
 }
 
+/** Starts one: the binary, arguments and readiness check are the ones `npm start` uses. */
 export async function startDedicatedFerret(): Promise<DedicatedFerret> {
-  const binary = ferretBinary();
+  const binary = await ensureFerretDb({ log: () => undefined });
   const dir = mkdtempSync(join(tmpdir(), 'fen-ferret-'));
   const port = await freePort();
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
-    child = spawn(
-      binary,
-      [
-        '--handler=sqlite',
-        `--sqlite-url=file:${dir}/`,
-        `--listen-addr=127.0.0.1:${port}`,
-        '--debug-addr=-',
-        '--telemetry=disable',
-        '--log-level=error',
-        `--state-dir=${dir}`,
-      ],
-      { stdio: 'ignore' },
-    );
-    await waitForPort(port, 10_000);
+    const started = spawn(binary, ferretArgs('sqlite', dir, port), { stdio: 'ignore' });
+    child = started;
+    await waitUntil(() => mongoHello('127.0.0.1', port), {
+      what: `FerretDB on 127.0.0.1:${port}`,
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      failed: () => (started.exitCode !== null ? 'it exited' : undefined),
+    });
   }
 
   async function stop(): Promise<void> {

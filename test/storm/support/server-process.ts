@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
+import { serverEnv as demoServerEnv } from '@fen/demo';
 import { sleep } from './pool.js';
 
 export const REPO_ROOT = join(import.meta.dirname, '../../..');
@@ -30,17 +31,28 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** The server's environment: `.env.example` as defaults (as `npm start` does), then `env`. */
-export function serverEnv(env: Record<string, string>): Record<string, string> {
+/**
+ * The servers' environment against `stack` (the one builder, `@fen/demo`), with `.env.example`
+ * as defaults as `npm start` does, then `env`. WeChat notifies `publicUrl` (the load balancer);
+ * each {@link ServerProcess} sets its own PORT.
+ */
+export function serverEnv(
+  stack: {
+    databaseUri: string;
+    redisUrl: string;
+    sandbox: { url: string; tlsUrl: string };
+    publicUrl: string;
+  },
+  env: Record<string, string>,
+): Record<string, string> {
   const defaults = parseEnv(readFileSync(join(REPO_ROOT, 'apps/server/.env.example'), 'utf8'));
-  return {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    ...(defaults as Record<string, string>),
-    WXPAY_CERT_P12_PATH: join(CERTS, 'apiclient_cert.p12'),
-    WXPAY_CA_CERT_PATH: join(CERTS, 'ca.pem'),
-    ...env,
-  };
+  return demoServerEnv({
+    ...stack,
+    port: 0,
+    certsDir: CERTS,
+    defaults,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  });
 }
 
 /**

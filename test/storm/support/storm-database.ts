@@ -1,8 +1,8 @@
 import { inject } from 'vitest';
 import type {} from '../../support/provided-context.js';
-import { startFerretDb } from '../../../scripts/mongo.mjs';
-import { tcpCheck } from '../../../scripts/tcp.mjs';
-import { dropDb, uniqueDbUri } from '../../support/db.js';
+import { startFerretDb } from '@fen/scripts/mongo.mjs';
+import { tcpCheck } from '@fen/scripts/tcp.mjs';
+import { dropDatabase, uniqueDatabaseUri } from '@fen/test-support';
 
 const DEFAULT_POSTGRESQL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -30,8 +30,8 @@ export interface StormDatabase {
  */
 export async function openStormDatabase(): Promise<StormDatabase> {
   if (inject('mongodbSource') === 'external') {
-    const uri = uniqueDbUri(inject('mongodbUri'), 'storm');
-    return { uri, description: 'MongoDB (MONGODB_URI)', close: () => dropDb(uri) };
+    const uri = uniqueDatabaseUri({ base: inject('mongodbUri'), label: 'storm' });
+    return { uri, description: 'MongoDB (MONGODB_URI)', close: () => dropDatabase(uri) };
   }
   const pgUrl = new URL(process.env.FEN_POSTGRESQL_URL || DEFAULT_POSTGRESQL_URL);
   if (!(await tcpCheck(pgUrl.hostname, Number(pgUrl.port || 5432)))) {
@@ -42,13 +42,13 @@ export async function openStormDatabase(): Promise<StormDatabase> {
     );
   }
   const ferret = await startFerretDb({ handler: 'postgresql', log: () => {} });
-  const uri = uniqueDbUri(ferret.uri, 'storm');
+  const uri = uniqueDatabaseUri({ base: ferret.uri, label: 'storm' });
   return {
     uri,
     description: `FerretDB v1.24.2 on PostgreSQL (${pgUrl.host})`,
     async close() {
       try {
-        await dropDb(uri);
+        await dropDatabase(uri);
       } finally {
         await ferret.stop();
       }

@@ -9,7 +9,6 @@ export function startChannelsServer(sandbox: Sandbox): Promise<ServerUnderTest> 
       WX_OA_APPID: DEMO_OA_APP.appId,
       WX_OA_APPSECRET: DEMO_OA_APP.secret,
       WX_MOBILE_APPID: DEMO_MOBILE_APP.appId,
-      WX_OAUTH_BASE: sandbox.url,
       WEB_SANDBOX_URL: sandbox.url,
     },
   });

@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { DEMO_MERCHANT } from '@fen/demo';
 import type { NewOrder } from '../../src/stores/order-store.js';
 
 /** A PENDING order as the store keeps it; override what a test cares about. */
@@ -26,7 +27,7 @@ export function buildOrder(overrides: Partial<NewOrder> = {}): NewOrder {
     createdAt: now,
     expiresAt: new Date(now.getTime() + 30 * 60_000),
     channel: 'miniprogram',
-    appId: 'wxfe00000000000001',
+    appId: DEMO_MERCHANT.appId,
     unifiedOrderParams: { out_trade_no: outTradeNo, total_fee: '100' },
     timeline: [],
     ...overrides,

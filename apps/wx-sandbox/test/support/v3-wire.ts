@@ -6,6 +6,7 @@ import {
   createVerify,
 } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { DEMO_MERCHANT } from '@fen/demo';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,11 +22,11 @@ import { cert, send } from './http.js';
  * encryption bug cannot hide on both sides.
  */
 export const DEMO_V3 = {
-  mchId: '1900000109',
-  appId: 'wxfe00000000000001',
-  apiV3Key: 'fensandboxapiv3key0123456789abcd',
+  mchId: DEMO_MERCHANT.mchId,
+  appId: DEMO_MERCHANT.appId,
+  apiV3Key: DEMO_MERCHANT.apiV3Key,
   /** `openssl x509 -in certs/apiclient_cert.pem -noout -serial` */
-  serialNo: '02EAECE76B2FD4218AB868782C643982CDC3DC8A',
+  serialNo: DEMO_MERCHANT.merchantSerialNo,
   /** `openssl x509 -in certs/wechatpay_platform_cert.pem -noout -serial` */
   platformSerial: '3E5F0B7C2A91D4E6F8A0B1C2D3E4F5061728394A',
   publicKeyId: 'PUB_KEY_ID_0119000001092026120100000000000001',

@@ -1,4 +1,5 @@
 import { createDecipheriv, createHash, createHmac } from 'node:crypto';
+import { DEMO_MERCHANT } from '@fen/demo';
 
 /**
  * An APIv2 signer and XML codec, written for tests after docs/protocol.md §2, node:crypto only —
@@ -6,10 +7,10 @@ import { createDecipheriv, createHash, createHmac } from 'node:crypto';
  * known answers (official doc vectors, python/openssl-computed demo-key values).
  */
 export const DEMO = {
-  appId: 'wxfe00000000000001',
-  secret: '5f2d7a9c1b3e4f60718293a4b5c6d7e8',
-  mchId: '1900000109',
-  key: 'fensandboxapikey0123456789abcdef',
+  appId: DEMO_MERCHANT.appId,
+  secret: DEMO_MERCHANT.appSecret,
+  mchId: DEMO_MERCHANT.mchId,
+  key: DEMO_MERCHANT.key,
 };
 
 export type SignType = 'MD5' | 'HMAC-SHA256';

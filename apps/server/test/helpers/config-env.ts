@@ -1,0 +1,42 @@
+import { DEMO_MERCHANT } from '@fen/demo';
+import { afterAll, expect } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { makeTestCerts } from './certs.js';
+import type { TestCerts } from './certs.js';
+
+/** A throwaway certificate of the demo merchant for this test file, removed after it. */
+export function useDemoMerchantCerts(): TestCerts {
+  const certs = makeTestCerts(DEMO_MERCHANT.mchId);
+  afterAll(() => certs.cleanup());
+  return certs;
+}
+
+/**
+ * The least environment the server loads (APIv2, the demo merchant, `certs`): everything else is
+ * left to the defaults the config tests check.
+ */
+export function minimalEnv(certs: TestCerts): Record<string, string> {
+  return {
+    MONGODB_URI: 'mongodb://127.0.0.1:27017/fen',
+    WX_APPID: DEMO_MERCHANT.appId,
+    WX_APPSECRET: DEMO_MERCHANT.appSecret,
+    WXPAY_MCHID: DEMO_MERCHANT.mchId,
+    WXPAY_KEY: DEMO_MERCHANT.key,
+    WXPAY_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/notify',
+    WXPAY_REFUND_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/refund-notify',
+    WXPAY_CERT_P12_PATH: certs.p12,
+    SESSION_SECRET: 'x'.repeat(32),
+    ADMIN_TOKEN: 'admin-token-0123456789',
+  };
+}
+
+/** The issues of the ConfigError that loading `env` must throw. */
+export function issuesOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues;
+  }
+  throw new Error('expected a ConfigError');
+}
