@@ -14,7 +14,7 @@ export function cacheDir() {
 
 /**
  * Node flags the server runs with: a 4 MiB young generation keeps its memory near 145 MB under
- * load instead of ~175 MB, with no measurable cost (the server waits on the database; see the
- * README's Performance section). `npm start` and the benchmarks both use these.
+ * load instead of ~175 MB, with no measurable cost (the server waits on the database; see
+ * bench/RESULTS.md, "Memory"). `npm start` and the benchmarks both use these.
  */
 export const SERVER_NODE_ARGS = ['--max-semi-space-size=4'];

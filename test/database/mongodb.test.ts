@@ -10,7 +10,7 @@ import type {} from '../support/provided-context.js';
 
 // What Fen's server relies on from its database, proved against the real one the global setup
 // gives (FerretDB here, or $MONGODB_URI). The last block pins FerretDB's known limits, so an
-// upgrade that changes them shows up here. Findings: README.md, "Database".
+// upgrade that changes them shows up here. Findings: scripts/ferretdb/README.md.
 
 const orderSchema = new mongoose.Schema({
   outTradeNo: { type: String, required: true, unique: true },

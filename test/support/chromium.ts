@@ -24,7 +24,9 @@ export const browserTestsRun = chromiumPath() !== undefined || process.env.CI ==
 export function launchChromium(): Promise<Browser> {
   const executablePath = chromiumPath();
   if (!executablePath) {
-    throw new Error('no Chromium found: apt-get install chromium, or set CHROMIUM_PATH');
+    throw new Error(
+      'no Chromium found: apt-get install chromium fonts-noto-cjk (the pages are zh-CN), or set CHROMIUM_PATH',
+    );
   }
   return chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
 }

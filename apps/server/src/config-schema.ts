@@ -1,0 +1,215 @@
+import { z } from 'zod';
+
+/** The log levels pino knows; `LOG_LEVEL` picks one. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A URL WeChat can post to: http(s), no query string (unifiedorder rejects one). */
+const notifyUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine((value) => !value.includes('?'), 'must not contain a query string');
+const baseUrl = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ''));
+const intFrom = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+/** Empty strings in a .env file mean "not set". */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+/**
+ * Every setting the server reads, each described once: `docs/configuration.md`'s table is
+ * generated from these descriptions (`pnpm docs:config`), and a test fails when it differs.
+ * The APIv3 and certificate keys are checked together in `config-v3.ts` and
+ * `config-certificates.ts`; they are listed here so they are described in the same place.
+ */
+export const envSchema = z.object({
+  PORT: intFrom(0, 65535, 3000).describe('The port the server listens on.'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('The address the server listens on.'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\/.+/, 'must be a mongodb:// URI')
+    .describe('The database (MongoDB, or FerretDB locally), with the database name.'),
+  REDIS_URL: optionalString
+    .pipe(
+      z
+        .string()
+        .regex(/^rediss?:\/\/.+/, 'must be a redis:// URI')
+        .optional(),
+    )
+    .describe(
+      'Redis, shared by every instance: access_token / jsapi_ticket cache, platform certificates, the job lease. Without it one process keeps them in memory and leases in MongoDB.',
+    ),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{0,64}$/, 'must be up to 64 letters, digits, _ : . or -')
+    .default('')
+    .describe('Put before every Redis key, so deployments sharing one Redis keep their own.'),
+  WX_APPID: z
+    .string()
+    .regex(/^wx[0-9a-zA-Z]{16}$/, 'must look like wx + 16 characters')
+    .describe("The mini-program's appid (login, mini-program pay)."),
+  WX_APPSECRET: z
+    .string()
+    .regex(/^[0-9a-zA-Z]{32}$/, 'must be the 32-character AppSecret (not the pay key)')
+    .describe("The mini-program's AppSecret (code2Session, access_token)."),
+  WXPAY_MCHID: z
+    .string()
+    .regex(/^\d{8,10}$/, 'must be the 8–10 digit mch_id')
+    .describe("The merchant's mch_id."),
+  WXPAY_KEY: z
+    .string()
+    .regex(/^[0-9a-zA-Z]{32}$/, 'must be the 32-character APIv2 key (not the AppSecret)')
+    .describe('The 32-character APIv2 key (signs and verifies APIv2 messages).'),
+  WXPAY_SIGN_TYPE: z
+    .enum(['MD5', 'HMAC-SHA256'])
+    .default('MD5')
+    .describe('The APIv2 signature: `MD5` or `HMAC-SHA256`.'),
+  WXPAY_NOTIFY_URL: notifyUrl.describe(
+    "Where WeChat posts payment notifications: this server's `/wxpay/notify` (APIv3: `/wxpay/v3/notify`), or a proxy in front of it. No query string.",
+  ),
+  WXPAY_REFUND_NOTIFY_URL: notifyUrl.describe(
+    'Where WeChat posts refund notifications: `/wxpay/refund-notify` (APIv3: `/wxpay/v3/refund-notify`).',
+  ),
+  WXPAY_CERT_P12_PATH: optionalString.describe(
+    'The merchant API certificate as WeChat issues it (`apiclient_cert.p12`), for refunds and APIv3 signing. Required unless the PEM pair is given.',
+  ),
+  WXPAY_CERT_P12_PASSPHRASE: optionalString.describe(
+    "The .p12 password, when it is not the mch_id (WeChat's default).",
+  ),
+  WXPAY_CERT_PEM_PATH: optionalString.describe(
+    'Instead of the .p12: the certificate (`apiclient_cert.pem`), with `WXPAY_KEY_PEM_PATH`.',
+  ),
+  WXPAY_KEY_PEM_PATH: optionalString.describe(
+    'Instead of the .p12: the private key (`apiclient_key.pem`), with `WXPAY_CERT_PEM_PATH`.',
+  ),
+  WXPAY_CA_CERT_PATH: optionalString.describe(
+    "An extra CA to trust for WeChat Pay calls (the sandbox's TLS certificate locally).",
+  ),
+  WX_OA_APPID: optionalString
+    .pipe(
+      z
+        .string()
+        .regex(/^wx[0-9a-zA-Z]{16}$/, 'must look like wx + 16 characters')
+        .optional(),
+    )
+    .describe(
+      "The official account's appid: enables JSAPI pay in its pages, OAuth and the JS-SDK; Native and H5 pay use it when set. With `WX_OA_APPSECRET`.",
+    ),
+  WX_OA_APPSECRET: optionalString
+    .pipe(
+      z
+        .string()
+        .regex(/^[0-9a-zA-Z]{32}$/, "must be the official account's 32-character AppSecret")
+        .optional(),
+    )
+    .describe("The official account's AppSecret, with `WX_OA_APPID`."),
+  WX_MOBILE_APPID: optionalString
+    .pipe(
+      z
+        .string()
+        .regex(/^wx[0-9a-zA-Z]{16}$/, 'must look like wx + 16 characters')
+        .optional(),
+    )
+    .describe("The mobile app's appid: enables APP pay."),
+  WX_API_BASE: baseUrl
+    .default('https://api.weixin.qq.com')
+    .describe("WeChat's API host (code2Session, access_token, OAuth tokens); the sandbox locally."),
+  WX_OAUTH_BASE: baseUrl
+    .default('https://open.weixin.qq.com')
+    .describe("Where the official account's OAuth page lives; the sandbox locally."),
+  PUBLIC_URL: optionalString
+    .pipe(baseUrl.optional())
+    .describe(
+      'The server as browsers reach it (OAuth redirect_uri, H5 `scene_info`, the checkout page). Unset: `http://127.0.0.1:<PORT>`.',
+    ),
+  H5_WAP_NAME: z
+    .string()
+    .min(1)
+    .max(32)
+    .default('Fen shop')
+    .describe('The site name H5 pay sends in `scene_info`.'),
+  WEB_SANDBOX_URL: optionalString
+    .pipe(baseUrl.optional())
+    .describe(
+      "Sandbox mode for the web checkout: the page loads the sandbox's `WeixinJSBridge` stand-in from here. Never set in production.",
+    ),
+  WXPAY_API_BASE: baseUrl
+    .default('https://api.mch.weixin.qq.com')
+    .describe("WeChat Pay's APIv2 host; the sandbox locally."),
+  WXPAY_SECAPI_BASE: optionalString
+    .pipe(baseUrl.optional())
+    .describe(
+      'The host for `/secapi/…` calls (refunds, with the merchant certificate). Unset: `WXPAY_API_BASE`.',
+    ),
+  WXPAY_TIMEOUT_MS: intFrom(100, 60_000, 10_000).describe(
+    'How long one WeChat call may take, in milliseconds.',
+  ),
+  WXPAY_API_VERSION: optionalString
+    .pipe(z.enum(['v2', 'v3']).default('v2'))
+    .describe(
+      'The WeChat Pay API the server speaks: `v2` or `v3`; routes, orders and clients stay the same.',
+    ),
+  WXPAY_V3_API_BASE: optionalString
+    .pipe(baseUrl.default('https://api.mch.weixin.qq.com'))
+    .describe("WeChat Pay's APIv3 host; the sandbox locally."),
+  WXPAY_V3_KEY: optionalString.describe(
+    'APIv3 only, and then required: the 32-byte APIv3 key (decrypts notifications and platform certificates). Refused if equal to the APIv2 key.',
+  ),
+  WXPAY_CERT_SERIAL_NO: optionalString.describe(
+    "APIv3: the merchant certificate's serial. Unset: read from the configured certificate; when given, it must match it.",
+  ),
+  WXPAY_PLATFORM_PUBLIC_KEY_ID: optionalString.describe(
+    "APIv3 public-key mode: the key's id (`PUB_KEY_ID_…`), with `WXPAY_PLATFORM_PUBLIC_KEY_PATH`. Unset: platform certificates are downloaded.",
+  ),
+  WXPAY_PLATFORM_PUBLIC_KEY_PATH: optionalString.describe(
+    'APIv3 public-key mode: the WeChat Pay public key (PEM), with `WXPAY_PLATFORM_PUBLIC_KEY_ID`.',
+  ),
+  SESSION_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .describe("Signs the server's own session tokens (HMAC); at least 32 characters."),
+  SESSION_TTL_SECONDS: intFrom(60, 30 * 86_400, 86_400).describe(
+    'How long a session token is valid, in seconds.',
+  ),
+  GUEST_SESSIONS_PER_MINUTE: intFrom(1, 100_000, 30).describe(
+    'Guest sessions (Native / H5 pay, each one a new user) one client IP may open per minute, per instance.',
+  ),
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .describe('The bearer token of the `/admin` routes; at least 16 characters.'),
+  ORDER_TTL_MINUTES: intFrom(1, 1440, 30).describe(
+    'How long an order can be paid (`time_expire`), in minutes.',
+  ),
+  TRUST_PROXY: flag(false).describe(
+    "Read the client's address from `X-Forwarded-For`: only behind a proxy that sets it.",
+  ),
+  RECONCILE_ENABLED: flag(true).describe('Run the reconciliation job.'),
+  RECONCILE_INTERVAL_SECONDS: intFrom(1, 86_400, 60).describe(
+    'How often the reconciliation job runs, in seconds.',
+  ),
+  RECONCILE_PENDING_AFTER_SECONDS: intFrom(0, 86_400, 120).describe(
+    'A PENDING order older than this is asked about (orderquery), in seconds.',
+  ),
+  RECONCILE_REFUND_AFTER_SECONDS: intFrom(0, 86_400, 300).describe(
+    'A refund PROCESSING for longer than this is asked about (refundquery), in seconds.',
+  ),
+  RECONCILE_BATCH_SIZE: intFrom(1, 1000, 50).describe(
+    'Orders and refunds the job looks at per pass.',
+  ),
+  RECONCILE_LEASE_SECONDS: intFrom(5, 3600, 120).describe(
+    "How long one instance holds the job's lease, in seconds.",
+  ),
+  SHUTDOWN_TIMEOUT_MS: intFrom(0, 120_000, 10_000).describe(
+    'On SIGTERM, how long requests in flight may finish, in milliseconds.',
+  ),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS)
+    .default('info')
+    .describe('`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.'),
+});
