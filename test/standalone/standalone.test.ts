@@ -15,8 +15,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePnpm } from '../../scripts/bootstrap.mjs';
-import { repoRoot } from '../../scripts/paths.mjs';
+import { ensurePnpm } from '@fen/scripts/bootstrap.mjs';
+import { repoRoot } from '@fen/scripts/paths.mjs';
 
 // A clone of the public repository has nothing beside it. This copies the tracked files (as they
 // are in the working tree) into an empty temporary folder, installs the dependencies there from

@@ -6,7 +6,7 @@ import type { Database } from '../../src/stores/database.js';
 import { createStores } from '../../src/stores/index.js';
 import type { Stores } from '../../src/stores/index.js';
 import { createInMemoryLease, createInMemoryStores } from '../fakes/index.js';
-import { dropDatabase, uniqueDatabaseUri } from '../helpers/database.js';
+import { dropDatabase, uniqueDatabaseUri } from '@fen/test-support';
 
 /** One implementation of the stores under contract. */
 export interface StoreBackend {
