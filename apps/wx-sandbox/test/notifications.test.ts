@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOTIFY_RETRY_INTERVALS_SECONDS, createSandbox } from '../src/index.js';
 import type { Sandbox } from '../src/index.js';
@@ -6,20 +5,13 @@ import { FAIL_REPLY, SUCCESS_REPLY, eventually, json, startReceiver } from './su
 import type { Receiver } from './support/http.js';
 import { createOrder } from './support/orders.js';
 import { DEMO, replySignOk } from './support/wire.js';
+import { vector } from './support/vectors.js';
 
-const vectors = JSON.parse(
-  readFileSync(new URL('./fixtures/wechat-vectors.json', import.meta.url), 'utf8'),
-) as {
-  vectors: {
-    id: string;
-    expected: {
-      intervals_seconds: number[];
-      total_seconds: number;
-      attempts_including_first: number;
-    };
-  }[];
+const SCHEDULE = vector('notify-retry-schedule-current').expected as {
+  intervals_seconds: number[];
+  total_seconds: number;
+  attempts_including_first: number;
 };
-const SCHEDULE = vectors.vectors.find((v) => v.id === 'notify-retry-schedule-current')!.expected;
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox } from '../src/index.js';
 import type { Sandbox } from '../src/index.js';
@@ -11,17 +10,12 @@ import {
   stringSignTemp,
   testSign,
 } from './support/wire.js';
+import { vector } from './support/vectors.js';
 
 // Fixed known answers: the official doc and library vectors of fixtures/, and demo-key
 // values computed independently with python hashlib/hmac and checked with `openssl md5` /
 // `openssl dgst -sha256 -hmac` (see the comments). They pin the test signer, and through it every
 // signature the sandbox makes or checks, so one signing bug cannot hide on both sides.
-const vectors = JSON.parse(
-  readFileSync(new URL('./fixtures/wechat-vectors.json', import.meta.url), 'utf8'),
-) as {
-  vectors: { id: string; input: Record<string, unknown>; expected: Record<string, unknown> }[];
-};
-const vector = (id: string) => vectors.vectors.find((v) => v.id === id)!;
 
 /** unifiedorder NATIVE, MD5: python md5 of the string below + &key=<demo key> (openssl agrees). */
 const KAT_UO_MD5 = {

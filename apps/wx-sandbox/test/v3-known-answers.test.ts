@@ -1,5 +1,4 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox } from '../src/index.js';
 import type { Sandbox } from '../src/index.js';
@@ -14,19 +13,13 @@ import {
   v3Call,
   wechatpaySignatureOk,
 } from './support/v3-wire.js';
+import { vector, vectorKey } from './support/vectors.js';
 
 // Fixed known answers for APIv3. They pin the test's own signer, verifier and AES-GCM (and
 // through them every v3 signature the sandbox checks or makes): published vectors of
 // fixtures/, and values for the committed demo keys computed with the openssl CLI
 // (`printf '<message>' | openssl dgst -sha256 -sign <key.pem> | base64 -w0`) and with python's
 // `cryptography` (AESGCM(key).encrypt(nonce, plaintext, aad)).
-const vectors = JSON.parse(
-  readFileSync(new URL('./fixtures/wechat-vectors.json', import.meta.url), 'utf8'),
-) as {
-  keys: Record<string, { pem: string }>;
-  vectors: { id: string; input: Record<string, string>; expected: Record<string, string> }[];
-};
-const vector = (id: string) => vectors.vectors.find((v) => v.id === id)!;
 
 const KAT_TS = 1764620000; // 2025-12-01T20:13:20Z: the sandbox clock of the request KATs
 const KAT_BODY =
@@ -54,8 +47,8 @@ const KAT_GCM = {
 
 describe('the test signer, verifier and AES-GCM', () => {
   it('when given the wechatpy request vector, then it yields the published signature', () => {
-    const v = vector('v3-request-signature-wechatpy');
-    const key = createPrivateKey(vectors.keys[v.input.private_key!]!.pem);
+    const v = vector<Record<string, string>>('v3-request-signature-wechatpy');
+    const key = createPrivateKey(vectorKey(v.input.private_key!).pem);
     const message = requestMessage(
       v.input.method!,
       v.input.url!,
@@ -115,7 +108,7 @@ describe('the test signer, verifier and AES-GCM', () => {
   it('when given the python and wechatpay-java ciphertexts, then it decrypts them', () => {
     expect(decryptAesGcm(KAT_GCM)).toBe(KAT_GCM.plaintext);
     expect(() => decryptAesGcm({ ...KAT_GCM, associated_data: 'refund' })).toThrow();
-    const v = vector('v3-aesgcm-decrypt-wechatpay-java-message');
+    const v = vector<Record<string, string>>('v3-aesgcm-decrypt-wechatpay-java-message');
     expect(decryptAesGcm(v.input as never, v.input.key)).toBe(v.expected.plaintext);
   });
 

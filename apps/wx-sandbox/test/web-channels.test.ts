@@ -1,5 +1,4 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_OA_APP, createSandbox, openIdFor } from '../src/index.js';
 import type { Sandbox } from '../src/index.js';
@@ -10,19 +9,13 @@ import { jsapiFields } from './support/orders.js';
 import { jsapiBody, merchantKey, rsaSha256, v3Call } from './support/v3-wire.js';
 import { DEMO, signed, testSign } from './support/wire.js';
 import type { SignType } from './support/wire.js';
+import { vector } from './support/vectors.js';
 
 // The web channels over real HTTP: OAuth authorize, the JSAPI check behind jsbridge.js, Native
 // "by scan" and the H5 cashier. Signatures the sandbox checks are made by the tests' own signer,
 // pinned here to fixed known answers, so a signing bug cannot hide on both sides.
 
 const OA = DEMO_OA_APP;
-
-const vectors = JSON.parse(
-  readFileSync(new URL('./fixtures/wechat-vectors.json', import.meta.url), 'utf8'),
-) as {
-  vectors: { id: string; input: Record<string, unknown>; expected: Record<string, unknown> }[];
-};
-const vector = (id: string) => vectors.vectors.find((v) => v.id === id)!;
 
 /**
  * Demo-key JSAPI paySign known answers for a fixed prepay_id: `openssl md5` and
