@@ -260,10 +260,10 @@ describe('the notification routes under fuzzing', () => {
   );
 
   it(
-    'when a genuinely notifications.signed notification names an order we do not have, then it is recorded as an anomaly once and answered FAIL',
+    'when a genuinely signed notification names an order we do not have, then it is recorded as an anomaly once and answered FAIL',
     async () => {
       await holds(
-        'POST /wxpay/notify: notifications.signed, unknown order',
+        'POST /wxpay/notify: signed, unknown order',
         fc.asyncProperty(
           notifications.paymentFields(),
           notifications.signType,
@@ -302,11 +302,11 @@ describe('the notification routes under fuzzing', () => {
   );
 
   it(
-    'when a genuinely notifications.signed notification carries the wrong amount for a pending order, then it is an anomaly and the order stays pending',
+    'when a genuinely signed notification carries the wrong amount for a pending order, then it is an anomaly and the order stays pending',
     async () => {
       const pending = orders.slice(0, 3);
       await holds(
-        'POST /wxpay/notify: notifications.signed, wrong amount',
+        'POST /wxpay/notify: signed, wrong amount',
         fc.asyncProperty(
           notifications
             .paymentFields(
