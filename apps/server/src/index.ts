@@ -11,3 +11,5 @@ export type { RunningServer, StartOptions } from './server.js';
 export type { Clock } from './clock.js';
 export type { ReconcileReport } from './jobs/reconcile-job.js';
 export { NOTIFY_BODY_LIMIT } from './routes/notify.js';
+export { runDoctor } from './doctor/run.js';
+export type { CheckResult, CheckStatus, DoctorOptions, DoctorReport } from './doctor/run.js';

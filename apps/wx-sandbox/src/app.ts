@@ -33,6 +33,12 @@ export function createApp(core: SandboxCore): Koa {
     }
   });
 
+  // WeChat's Date header, from the sandbox's clock, so a moved clock shows as skew (fen doctor).
+  app.use(async (ctx, next) => {
+    ctx.set('Date', core.clock.now().toUTCString());
+    await next();
+  });
+
   app.use(sandboxCors());
 
   // Injected latency (faults.latency), before anything is read or decided.
