@@ -8,7 +8,7 @@ import {
 import type { V3PayClient } from '@fen/wxpay';
 import type { Config } from '../config.js';
 import type { PayV3Config } from '../config-v3.js';
-import { fail, messageOf, ok } from './check.js';
+import { fail, messageOf, ok, skip } from './check.js';
 import type { CheckResult } from './check.js';
 import { madeUpNumber } from './made-up-numbers.js';
 
@@ -102,8 +102,14 @@ const wechatSaid = (err: unknown) =>
 const isSignatureRefusal = (err: unknown) => isV3ApiError(err, 'SIGN_ERROR');
 /** The reply did not verify: the platform keys' line names it. */
 const isReplyVerification = (err: unknown) => isWxPayError(err) && err.kind === 'signature';
-const isClockRefusal = (err: unknown) =>
-  isV3ApiError(err, 'SIGN_ERROR') && /timestamp|时间/.test(err.wechatMessage);
+/** WeChat answered the signed download with 200, but what it delivered was not usable. */
+const isCertificateContentProblem = (err: unknown) => /^V3_CERTIFICATE_/.test(codeOf(err) ?? '');
+/** WeChat refused our timestamp, or we refused its: the clock line names the problem. */
+const isClockProblem = (err: unknown) =>
+  (isV3ApiError(err, 'SIGN_ERROR') && /timestamp|时间/.test(err.wechatMessage)) ||
+  codeOf(err) === 'V3_TIMESTAMP_STALE';
+const CLOCK_SKIP =
+  'not checked: this machine and WeChat disagree on the time by 5 minutes or more (see the clock line)';
 
 function accountLine(query: Outcome, config: Config): CheckResult {
   if (query.ok) return ok(V3_ACCOUNT_CHECK, `accepted: ${query.detail}`);
@@ -121,7 +127,19 @@ function accountLine(query: Outcome, config: Config): CheckResult {
       `mch_id ${mchId} has not enabled APIv3 (${wechatSaid(err)}): set the APIv3 key at ${CONSOLE} → APIv3密钥`,
     );
   }
-  if (isSignatureRefusal(err) || isReplyVerification(err)) {
+  if (isClockProblem(err)) return skip(V3_ACCOUNT_CHECK, CLOCK_SKIP);
+  if (isCertificateContentProblem(err)) {
+    return ok(
+      V3_ACCOUNT_CHECK,
+      `mch_id ${mchId} known to WeChat: it answered the signed certificate download`,
+    );
+  }
+  if (isReplyVerification(err))
+    return skip(
+      V3_ACCOUNT_CHECK,
+      "not checked: WeChat's reply did not verify (see the lines below)",
+    );
+  if (isSignatureRefusal(err)) {
     return ok(
       V3_ACCOUNT_CHECK,
       `mch_id ${mchId} known to WeChat; the call itself failed: see the lines below`,
@@ -137,12 +155,7 @@ function accountLine(query: Outcome, config: Config): CheckResult {
 
 function signingLine(query: Outcome, v3: PayV3Config): CheckResult {
   const err = query.ok ? undefined : query.err;
-  if (err !== undefined && isClockRefusal(err)) {
-    return fail(
-      V3_SIGNING_CHECK,
-      `WeChat refused the request's timestamp (${wechatSaid(err)}): this machine's clock is off by 5 minutes or more; see the clock line`,
-    );
-  }
+  if (err !== undefined && isClockProblem(err)) return skip(V3_SIGNING_CHECK, CLOCK_SKIP);
   if (err !== undefined && isSignatureRefusal(err)) {
     const serialProblem = /序列号|serial/i.test(isV3ApiError(err) ? err.wechatMessage : '');
     const why = serialProblem
@@ -175,6 +188,7 @@ function keysLine(keys: Outcome, query: Outcome, v3: PayV3Config): CheckResult {
       `WXPAY_V3_KEY is wrong: the downloaded certificates do not decrypt with it; set it to the APIv3 key (32 bytes) at ${CONSOLE} → APIv3密钥`,
     );
   }
+  if (isClockProblem(err)) return skip(name, CLOCK_SKIP);
   if (isReplyVerification(err)) {
     const fix = v3.platformPublicKey
       ? `WeChat's replies do not verify with WXPAY_PLATFORM_PUBLIC_KEY_PATH (${messageOf(err)}): download the WeChat Pay public key (微信支付公钥) and its ID again at ${CONSOLE}`
@@ -182,7 +196,7 @@ function keysLine(keys: Outcome, query: Outcome, v3: PayV3Config): CheckResult {
     return fail(name, fix);
   }
   if (isSignatureRefusal(err))
-    return fail(
+    return skip(
       name,
       'not checked: WeChat refused the request (see the merchant certificate line)',
     );
