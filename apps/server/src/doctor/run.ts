@@ -61,41 +61,39 @@ async function checkAgainstWeChat(
   const { pay, wx } = config;
   const cache = await openSharedCache(config, timeoutMs);
   try {
-    const results: CheckResult[] = [cache.result];
-    for (const app of appsWithSecrets(config)) {
-      results.push(
-        await checkAppSecret(app, {
+    const payBase = pay.v3
+      ? { url: pay.v3.apiBase, setting: 'WXPAY_V3_API_BASE' }
+      : { url: pay.apiBase, setting: 'WXPAY_API_BASE' };
+    const notifyOptions = {
+      timeoutMs,
+      production: env.FEN_ENV?.trim() === 'production',
+      ...(options.notifyUrlCa ? { ca: options.notifyUrlCa } : {}),
+    };
+    const payAppIds = [
+      ...new Set(Object.values(channelAppIds(wx)).filter((id) => id !== undefined)),
+    ];
+    // Independent of each other: run together, so the whole stays within a few timeouts; the
+    // lines keep this order.
+    const checks: Array<Promise<CheckResult | CheckResult[]>> = [
+      ...appsWithSecrets(config).map((app) =>
+        checkAppSecret(app, {
           apiBase: wx.apiBase,
           timeoutMs,
           ...(cache.tokenCache ? { tokenCache: cache.tokenCache } : {}),
           ...(pay.ca ? { ca: pay.ca } : {}),
         }),
-      );
-    }
-    if (pay.v3) {
-      results.push(...(await checkV3(config, pay.v3, timeoutMs)));
-    } else {
-      const payAppIds = [
-        ...new Set(Object.values(channelAppIds(wx)).filter((id) => id !== undefined)),
-      ];
-      for (const appId of payAppIds) results.push(await checkPayKey(config, appId, timeoutMs));
-      results.push(await checkMerchantCertificate(config, timeoutMs));
-    }
-    const payBase = pay.v3
-      ? { url: pay.v3.apiBase, setting: 'WXPAY_V3_API_BASE' }
-      : { url: pay.apiBase, setting: 'WXPAY_API_BASE' };
-    results.push(await checkClock(payBase.url, payBase.setting, timeoutMs, pay.ca));
-    const production = env.FEN_ENV?.trim() === 'production';
-    const notifyOptions = {
-      timeoutMs,
-      production,
-      ...(options.notifyUrlCa ? { ca: options.notifyUrlCa } : {}),
-    };
-    results.push(await checkNotifyUrl('WXPAY_NOTIFY_URL', pay.notifyUrl, notifyOptions));
-    results.push(
-      await checkNotifyUrl('WXPAY_REFUND_NOTIFY_URL', pay.refundNotifyUrl, notifyOptions),
-    );
-    return results;
+      ),
+      ...(pay.v3
+        ? [checkV3(config, pay.v3, timeoutMs)]
+        : [
+            ...payAppIds.map((appId) => checkPayKey(config, appId, timeoutMs)),
+            checkMerchantCertificate(config, timeoutMs),
+          ]),
+      checkClock(payBase.url, payBase.setting, timeoutMs, pay.ca),
+      checkNotifyUrl('WXPAY_NOTIFY_URL', pay.notifyUrl, notifyOptions),
+      checkNotifyUrl('WXPAY_REFUND_NOTIFY_URL', pay.refundNotifyUrl, notifyOptions),
+    ];
+    return [cache.result, ...(await Promise.all(checks)).flat()];
   } finally {
     await cache.close();
   }
