@@ -186,7 +186,7 @@ describe('fen doctor (APIv2)', { timeout: 30_000 }, () => {
     const drifting = await stack.run(stack.env());
     expect(lineOf(drifting, 'clock')).toMatchObject({ status: 'warn' });
     expect(lineOf(drifting, 'clock').message).toMatch(
-      /^this machine is 9\d s behind WeChat's clock/,
+      /^this machine is (89|90|91) s behind WeChat's clock/,
     );
     expect(drifting.passed).toBe(true);
     stack.sandbox.advanceClock(510);
