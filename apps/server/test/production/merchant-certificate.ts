@@ -23,6 +23,11 @@ export interface MerchantCertificateOptions {
   notBefore?: Date;
   /** Default: a year from now. */
   notAfter?: Date;
+  /**
+   * The CA that signs it (PEM file paths), e.g. one a sandbox is told to trust for mutual TLS
+   * (`createSandbox({ tls: { ca } })`), as WeChat's CA signs real ones. Default: self-signed.
+   */
+  issuer?: { certPem: string; keyPem: string };
 }
 
 /** `YYYYMMDDHHMMSSZ`, as `openssl ca -startdate/-enddate` takes it. */
@@ -45,7 +50,7 @@ export function makeMerchantCertificate(
   writeFileSync(at('serial'), `${(now % 1_000_000_000).toString(16).padStart(8, '0')}\n`);
   writeFileSync(
     at('ca.cnf'),
-    '[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nnew_certs_dir = .\ndefault_md = sha256\npolicy = p\nserial = serial\nunique_subject = no\n[p]\ncommonName = supplied\n',
+    '[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nnew_certs_dir = .\ndefault_md = sha256\npolicy = p\nserial = serial\nunique_subject = no\n[p]\ncommonName = supplied\n[client]\nbasicConstraints = CA:FALSE\nextendedKeyUsage = clientAuth\n',
   );
   run(
     'req',
@@ -64,10 +69,17 @@ export function makeMerchantCertificate(
     '-batch',
     '-config',
     at('ca.cnf'),
-    '-selfsign',
     '-notext',
-    '-keyfile',
-    at('apiclient_key.pem'),
+    ...(options.issuer
+      ? [
+          '-cert',
+          options.issuer.certPem,
+          '-keyfile',
+          options.issuer.keyPem,
+          '-extensions',
+          'client',
+        ]
+      : ['-selfsign', '-keyfile', at('apiclient_key.pem')]),
     '-in',
     at('apiclient.csr'),
     '-startdate',
