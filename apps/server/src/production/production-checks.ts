@@ -29,7 +29,7 @@ function secretIssues(env: Env, flagged: ReadonlySet<string>): string[] {
     if (value === undefined) continue;
     if (isPublishedSecret(value)) {
       issues.push(
-        `${setting}: is a published demo value (apps/server/.env.example, @fen/demo, the sandbox), so anyone can sign with it: ${REPLACE_WITH[setting]}`,
+        `${setting}: is a published demo value (apps/server/.env.example, @fen/demo, the sandbox), so it protects nothing: ${REPLACE_WITH[setting]}`,
       );
     } else if (!flagged.has(setting) && !SECRET_RULES[setting].holds(value)) {
       issues.push(
