@@ -2,19 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestCerts } from '../helpers/certs.js';
 
-export interface MerchantCertificateFiles {
-  dir: string;
-  /** `apiclient_cert.pem`: subject CN = the mch_id, as WeChat issues it. */
-  certPem: string;
-  /** `apiclient_key.pem`, the certificate's own key. */
-  keyPem: string;
-  /** `apiclient_cert.p12`, password = the mch_id. */
-  p12: string;
-  /** A key that is not the certificate's. */
-  otherKeyPem: string;
-  cleanup(): void;
-}
+/** The same files as the config tests' certificates: PEM pair, .p12 (password = CN), a stray key. */
+export type MerchantCertificateFiles = TestCerts;
 
 export interface MerchantCertificateOptions {
   /** The subject CN: WeChat puts the mch_id there. */

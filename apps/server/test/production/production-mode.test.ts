@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
@@ -59,6 +60,14 @@ describe('production mode (FEN_ENV=production)', () => {
         expect(issue).not.toContain(value);
       });
     }
+
+    it("when ADMIN_TOKENS lists the hash of the published admin token, then that operator's token is refused", () => {
+      const hash = createHash('sha256').update(DEMO_SERVER_SECRETS.adminToken).digest('hex');
+      const other = createHash('sha256').update('a token only this test knows').digest('hex');
+      expect(
+        onlyIssue({ ...valid, ADMIN_TOKENS: `ops:${other},demo:${hash}` }, 'ADMIN_TOKENS'),
+      ).toMatch(/^ADMIN_TOKENS: operator demo's token is a published demo value/);
+    });
 
     it('when a published value is retyped in upper case, then it is still refused', () => {
       expect(
