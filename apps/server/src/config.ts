@@ -7,6 +7,7 @@ import type { LOG_LEVELS } from './config-schema.js';
 import { accidentalSandboxIssues, modeOf } from './production/mode.js';
 import type { FenMode } from './production/mode.js';
 import { productionIssues } from './production/production-checks.js';
+import type { ProductionReport } from './production/production-checks.js';
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -132,7 +133,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (parsed.success) notifyRouteIssues(parsed.data, issues);
   // Production refuses every unsafe setting; the sandbox refuses the real WeChat.
   const mode = modeOf(env);
-  const production =
+  const production: ProductionReport =
     mode === 'production'
       ? productionIssues(
           env,
@@ -179,7 +180,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       secapiBase: e.WXPAY_SECAPI_BASE ?? e.WXPAY_API_BASE,
       timeoutMs: e.WXPAY_TIMEOUT_MS,
       certificate,
-      ...('certificateNotAfter' in production
+      ...(production.certificateNotAfter
         ? { certificateNotAfter: production.certificateNotAfter }
         : {}),
       ca,
