@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_RULES } from './production/secret-strength.js';
 
 /** The log levels pino knows; `LOG_LEVEL` picks one. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -21,6 +22,10 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 
+/** The production rule of a secret setting, as its description states it. */
+const inProduction = (setting: keyof typeof SECRET_RULES) =>
+  ` In production (\`FEN_ENV=production\`): ${SECRET_RULES[setting].rule}, and never a value published in \`.env.example\` or the sandbox.`;
+
 /**
  * Every setting the server reads, each described once: `docs/configuration.md`'s table is
  * generated from these descriptions (`pnpm docs:config`), and a test fails when it differs.
@@ -28,6 +33,11 @@ const optionalString = z
  * `config-certificates.ts`; they are listed here so they are described in the same place.
  */
 export const envSchema = z.object({
+  FEN_ENV: optionalString
+    .pipe(z.enum(['sandbox', 'production']).default('sandbox'))
+    .describe(
+      "`sandbox` (local development against the WeChat sandbox) or `production` (the real WeChat). Production refuses to start on any unsafe setting, listing every problem: published demo secrets, weak secrets, WeChat bases that are not public `https://` hosts, `WXPAY_CA_CERT_PATH` or `WEB_SANDBOX_URL` set, `PUBLIC_URL` / notify URLs that are not `https://` on a public host name, no `REDIS_URL`, a merchant certificate of another mch_id, expired, or not matching its key. Sandbox mode refuses WeChat's real hosts (`*.weixin.qq.com`, `*.wechatpay.cn`, …), so production never runs in sandbox mode by accident.",
+    ),
   PORT: intFrom(0, 65535, 3000).describe('The port the server listens on.'),
   HOST: z.string().min(1).default('0.0.0.0').describe('The address the server listens on.'),
   MONGODB_URI: z
@@ -42,7 +52,7 @@ export const envSchema = z.object({
         .optional(),
     )
     .describe(
-      'Redis, shared by every instance: access_token / jsapi_ticket cache, platform certificates, the job lease. Without it one process keeps them in memory and leases in MongoDB.',
+      'Redis, shared by every instance: access_token / jsapi_ticket cache, platform certificates, the job lease. Without it one process keeps them in memory and leases in MongoDB. Required in production.',
     ),
   REDIS_KEY_PREFIX: z
     .string()
@@ -56,7 +66,9 @@ export const envSchema = z.object({
   WX_APPSECRET: z
     .string()
     .regex(/^[0-9a-zA-Z]{32}$/, 'must be the 32-character AppSecret (not the pay key)')
-    .describe("The mini-program's AppSecret (code2Session, access_token)."),
+    .describe(
+      `The mini-program's AppSecret (code2Session, access_token).${inProduction('WX_APPSECRET')}`,
+    ),
   WXPAY_MCHID: z
     .string()
     .regex(/^\d{8,10}$/, 'must be the 8–10 digit mch_id')
@@ -64,19 +76,21 @@ export const envSchema = z.object({
   WXPAY_KEY: z
     .string()
     .regex(/^[0-9a-zA-Z]{32}$/, 'must be the 32-character APIv2 key (not the AppSecret)')
-    .describe('The 32-character APIv2 key (signs and verifies APIv2 messages).'),
+    .describe(
+      `The 32-character APIv2 key (signs and verifies APIv2 messages).${inProduction('WXPAY_KEY')}`,
+    ),
   WXPAY_SIGN_TYPE: z
     .enum(['MD5', 'HMAC-SHA256'])
     .default('MD5')
     .describe('The APIv2 signature: `MD5` or `HMAC-SHA256`.'),
   WXPAY_NOTIFY_URL: notifyUrl.describe(
-    "Where WeChat posts payment notifications: this server's `/wxpay/notify` (APIv3: `/wxpay/v3/notify`), or a proxy in front of it. No query string.",
+    "Where WeChat posts payment notifications: this server's `/wxpay/notify` (APIv3: `/wxpay/v3/notify`), or a proxy in front of it. No query string. In production: `https://` on a public host name (no IP address, `localhost`, single-label name or `.local` `.internal` `.lan` `.home.arpa` `.test` `.example` `.invalid`).",
   ),
   WXPAY_REFUND_NOTIFY_URL: notifyUrl.describe(
-    'Where WeChat posts refund notifications: `/wxpay/refund-notify` (APIv3: `/wxpay/v3/refund-notify`).',
+    'Where WeChat posts refund notifications: `/wxpay/refund-notify` (APIv3: `/wxpay/v3/refund-notify`). In production: `https://` on a public host name, as `WXPAY_NOTIFY_URL`.',
   ),
   WXPAY_CERT_P12_PATH: optionalString.describe(
-    'The merchant API certificate as WeChat issues it (`apiclient_cert.p12`), for refunds and APIv3 signing. Required unless the PEM pair is given.',
+    'The merchant API certificate as WeChat issues it (`apiclient_cert.p12`), for refunds and APIv3 signing. Required unless the PEM pair is given. In production it must be issued to `WXPAY_MCHID` (subject CN), valid now, its key its own and not a sandbox demo certificate; within 30 days of expiry it is a warning in the log and on `/healthz`.',
   ),
   WXPAY_CERT_P12_PASSPHRASE: optionalString.describe(
     "The .p12 password, when it is not the mch_id (WeChat's default).",
@@ -88,7 +102,7 @@ export const envSchema = z.object({
     'Instead of the .p12: the private key (`apiclient_key.pem`), with `WXPAY_CERT_PEM_PATH`.',
   ),
   WXPAY_CA_CERT_PATH: optionalString.describe(
-    "An extra CA to trust for WeChat Pay calls (the sandbox's TLS certificate locally).",
+    "An extra CA to trust for WeChat Pay calls (the sandbox's TLS certificate locally). Refused in production.",
   ),
   WX_OA_APPID: optionalString
     .pipe(
@@ -107,7 +121,9 @@ export const envSchema = z.object({
         .regex(/^[0-9a-zA-Z]{32}$/, "must be the official account's 32-character AppSecret")
         .optional(),
     )
-    .describe("The official account's AppSecret, with `WX_OA_APPID`."),
+    .describe(
+      `The official account's AppSecret, with \`WX_OA_APPID\`.${inProduction('WX_OA_APPSECRET')}`,
+    ),
   WX_MOBILE_APPID: optionalString
     .pipe(
       z
@@ -118,14 +134,16 @@ export const envSchema = z.object({
     .describe("The mobile app's appid: enables APP pay."),
   WX_API_BASE: baseUrl
     .default('https://api.weixin.qq.com')
-    .describe("WeChat's API host (code2Session, access_token, OAuth tokens); the sandbox locally."),
+    .describe(
+      "WeChat's API host (code2Session, access_token, OAuth tokens); the sandbox locally. In production: `https://` on a public host name, not the sandbox (leave unset).",
+    ),
   WX_OAUTH_BASE: baseUrl
     .default('https://open.weixin.qq.com')
     .describe("Where the official account's OAuth page lives; the sandbox locally."),
   PUBLIC_URL: optionalString
     .pipe(baseUrl.optional())
     .describe(
-      'The server as browsers reach it (OAuth redirect_uri, H5 `scene_info`, the checkout page). Unset: `http://127.0.0.1:<PORT>`.',
+      'The server as browsers reach it (OAuth redirect_uri, H5 `scene_info`, the checkout page). Unset: `http://127.0.0.1:<PORT>`. Required in production: `https://` on a public host name, as `WXPAY_NOTIFY_URL`.',
     ),
   H5_WAP_NAME: z
     .string()
@@ -136,7 +154,7 @@ export const envSchema = z.object({
   WEB_SANDBOX_URL: optionalString
     .pipe(baseUrl.optional())
     .describe(
-      "Sandbox mode for the web checkout: the page loads the sandbox's `WeixinJSBridge` stand-in from here. Never set in production.",
+      "Sandbox mode for the web checkout: the page loads the sandbox's `WeixinJSBridge` stand-in from here. Refused in production.",
     ),
   WXPAY_API_BASE: baseUrl
     .default('https://api.mch.weixin.qq.com')
@@ -158,7 +176,7 @@ export const envSchema = z.object({
     .pipe(baseUrl.default('https://api.mch.weixin.qq.com'))
     .describe("WeChat Pay's APIv3 host; the sandbox locally."),
   WXPAY_V3_KEY: optionalString.describe(
-    'APIv3 only, and then required: the 32-byte APIv3 key (decrypts notifications and platform certificates). Refused if equal to the APIv2 key.',
+    `APIv3 only, and then required: the 32-byte APIv3 key (decrypts notifications and platform certificates). Refused if equal to the APIv2 key.${inProduction('WXPAY_V3_KEY')}`,
   ),
   WXPAY_CERT_SERIAL_NO: optionalString.describe(
     "APIv3: the merchant certificate's serial. Unset: read from the configured certificate; when given, it must match it.",
@@ -172,7 +190,9 @@ export const envSchema = z.object({
   SESSION_SECRET: z
     .string()
     .min(32, 'must be at least 32 characters')
-    .describe("Signs the server's own session tokens (HMAC); at least 32 characters."),
+    .describe(
+      `Signs the server's own session tokens (HMAC); at least 32 characters.${inProduction('SESSION_SECRET')}`,
+    ),
   SESSION_TTL_SECONDS: intFrom(60, 30 * 86_400, 86_400).describe(
     'How long a session token is valid, in seconds.',
   ),
@@ -182,7 +202,9 @@ export const envSchema = z.object({
   ADMIN_TOKEN: z
     .string()
     .min(16, 'must be at least 16 characters')
-    .describe('The bearer token of the `/admin` routes; at least 16 characters.'),
+    .describe(
+      `The bearer token of the \`/admin\` routes; at least 16 characters.${inProduction('ADMIN_TOKEN')}`,
+    ),
   ORDER_TTL_MINUTES: intFrom(1, 1440, 30).describe(
     'How long an order can be paid (`time_expire`), in minutes.',
   ),

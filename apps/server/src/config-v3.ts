@@ -27,7 +27,7 @@ interface PemPair {
  * (TLS can use it, but the key cannot be read out). The password goes through the environment,
  * never the command line. OpenSSL 3 needs `-legacy` for the RC2 files WeChat issues.
  */
-function pemFromPkcs12(pfx: Buffer, passphrase: string): PemPair {
+export function pemFromPkcs12(pfx: Buffer, passphrase: string): PemPair {
   const run = (what: '-nocerts' | '-clcerts', legacy: boolean) =>
     execFileSync(
       'openssl',

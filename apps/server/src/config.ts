@@ -4,11 +4,17 @@ import { loadPayV3Config } from './config-v3.js';
 import type { PayV3Config } from './config-v3.js';
 import { envSchema } from './config-schema.js';
 import type { LOG_LEVELS } from './config-schema.js';
+import { accidentalSandboxIssues, modeOf } from './production/mode.js';
+import type { FenMode } from './production/mode.js';
+import { productionIssues } from './production/production-checks.js';
+import type { ProductionReport } from './production/production-checks.js';
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Everything the server needs, validated. Holds secrets: never log or return it. */
 export interface Config {
+  /** `FEN_ENV`: production passed every production check (production/production-checks.ts). */
+  mode: FenMode;
   port: number;
   host: string;
   mongodbUri: string;
@@ -45,6 +51,8 @@ export interface Config {
     secapiBase: string;
     timeoutMs: number;
     certificate: MerchantCertificate;
+    /** Production: when the merchant certificate expires (warned within 30 days). */
+    certificateNotAfter?: Date;
     /** Extra CA to trust (the sandbox's TLS certificate). */
     ca?: string;
     /** Which WeChat Pay API the gateway speaks; routes, orders and clients are the same. */
@@ -123,11 +131,24 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ? loadPayV3Config(env, certificate, parsed.data.WXPAY_V3_API_BASE, issues)
       : undefined;
   if (parsed.success) notifyRouteIssues(parsed.data, issues);
+  // Production refuses every unsafe setting; the sandbox refuses the real WeChat.
+  const mode = modeOf(env);
+  const production: ProductionReport =
+    mode === 'production'
+      ? productionIssues(
+          env,
+          certificate,
+          new Set(parsed.success ? [] : parsed.error.issues.map((issue) => String(issue.path[0]))),
+          new Date(),
+        )
+      : { issues: accidentalSandboxIssues(env) };
+  issues.push(...production.issues);
   if (!parsed.success || certificate === undefined || issues.length > 0) {
     throw new ConfigError(issues);
   }
   const e = parsed.data;
   return {
+    mode,
     port: e.PORT,
     host: e.HOST,
     mongodbUri: e.MONGODB_URI,
@@ -159,6 +180,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       secapiBase: e.WXPAY_SECAPI_BASE ?? e.WXPAY_API_BASE,
       timeoutMs: e.WXPAY_TIMEOUT_MS,
       certificate,
+      ...(production.certificateNotAfter
+        ? { certificateNotAfter: production.certificateNotAfter }
+        : {}),
       ca,
       apiVersion: e.WXPAY_API_VERSION,
       ...(v3 ? { v3 } : {}),

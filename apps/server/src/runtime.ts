@@ -12,6 +12,7 @@ import { createReconcileJob } from './jobs/reconcile-job.js';
 import type { ReconcileJob } from './jobs/reconcile-job.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
+import { certificateExpiryWarning } from './production/certificate-checks.js';
 import { createAdminService } from './services/admin-service.js';
 import { createOAuthLoginService } from './services/oauth-login-service.js';
 import { createOrderService } from './services/order-service.js';
@@ -113,6 +114,14 @@ export async function createRuntime(
     refundNotifyUrl: config.pay.refundNotifyUrl,
   });
 
+  // Real time, as the certificate's validity is: the business clock may be moved in tests.
+  const operatorWarnings = (): string[] => {
+    const notAfter = config.pay.certificateNotAfter;
+    const warning = notAfter && certificateExpiryWarning(notAfter, new Date());
+    return warning ? [warning] : [];
+  };
+  for (const warning of operatorWarnings()) log.warn(`WARNING: ${warning}`);
+
   const health = async (): Promise<HealthResponse> => {
     const database = (await db.ping()) ? 'up' : 'down';
     const redisState = !redis
@@ -121,10 +130,12 @@ export async function createRuntime(
           () => 'up' as const,
           () => 'down' as const,
         );
+    const warnings = operatorWarnings();
     return {
       ok: database === 'up' && redisState !== 'down',
       database,
       redis: redisState,
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
   };
 

@@ -32,7 +32,7 @@ describe('loadConfig for APIv3', () => {
     expect(config.pay.v3).toMatchObject({
       apiV3Key: v3.WXPAY_V3_KEY,
       serialNo: serialOf(certs.certPem),
-      apiBase: 'https://api.mch.weixin.qq.com',
+      apiBase: v2.WXPAY_V3_API_BASE,
     });
     expect(config.pay.v3?.privateKeyPem).toContain('PRIVATE KEY');
     expect(config.pay.v3?.platformPublicKey).toBeUndefined();

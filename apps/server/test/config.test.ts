@@ -15,9 +15,8 @@ describe('loadConfig', () => {
     const config = loadConfig(valid);
     expect(config.port).toBe(3000);
     expect(config.pay.signType).toBe('MD5');
-    expect(config.pay.apiBase).toBe('https://api.mch.weixin.qq.com');
-    expect(config.pay.secapiBase).toBe('https://api.mch.weixin.qq.com');
-    expect(config.wx.apiBase).toBe('https://api.weixin.qq.com');
+    // WeChat's bases default to WeChat's hosts: test/production/production-mode.test.ts.
+    expect(config.mode).toBe('sandbox');
     expect(config.redisUrl).toBeUndefined();
     expect(config.pay.certificate).toHaveProperty('pfx');
     expect(config.reconcile.intervalSeconds).toBe(60);

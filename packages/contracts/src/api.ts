@@ -130,6 +130,8 @@ export interface HealthResponse {
   ok: boolean;
   database: 'up' | 'down';
   redis: 'up' | 'down' | 'not-configured';
+  /** For operators: what needs acting on soon (a merchant certificate about to expire); no secrets. */
+  warnings?: string[];
 }
 
 /** GET /admin/orders, GET /admin/orders/:id: an order as the operator sees it. */

@@ -1,4 +1,4 @@
-import { DEMO_MERCHANT } from '@fen/demo';
+import { DEMO_MERCHANT, NOWHERE } from '@fen/demo';
 import { afterAll, expect } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { makeTestCerts } from './certs.js';
@@ -13,13 +13,19 @@ export function useDemoMerchantCerts(): TestCerts {
 
 /**
  * The least environment the server loads (APIv2, the demo merchant, `certs`): everything else is
- * left to the defaults the config tests check.
+ * left to the defaults the config tests check, except WeChat's bases, which default to WeChat's
+ * real hosts (refused in sandbox mode): they point nowhere.
  */
 export function minimalEnv(certs: TestCerts): Record<string, string> {
   return {
     MONGODB_URI: 'mongodb://127.0.0.1:27017/fen',
     WX_APPID: DEMO_MERCHANT.appId,
     WX_APPSECRET: DEMO_MERCHANT.appSecret,
+    WX_API_BASE: NOWHERE.url,
+    WX_OAUTH_BASE: NOWHERE.url,
+    WXPAY_API_BASE: NOWHERE.url,
+    WXPAY_SECAPI_BASE: NOWHERE.tlsUrl,
+    WXPAY_V3_API_BASE: NOWHERE.url,
     WXPAY_MCHID: DEMO_MERCHANT.mchId,
     WXPAY_KEY: DEMO_MERCHANT.key,
     WXPAY_NOTIFY_URL: 'http://127.0.0.1:3000/wxpay/notify',

@@ -1,0 +1,92 @@
+import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
+import { PUBLISHED_PUBLIC_KEY_HASHES } from './published-secrets.js';
+
+/** A certificate expiring within this many days is a loud warning (log at start, /healthz). */
+export const EXPIRY_WARNING_DAYS = 30;
+
+const DAY_MS = 86_400_000;
+
+/** The merchant certificate as PEM text, whichever way it was configured. */
+export interface MerchantPem {
+  cert: string;
+  key: string;
+}
+
+export interface MerchantCertificateReport {
+  issues: string[];
+  /** When the certificate stops being valid, when it could be read. */
+  notAfter?: Date;
+}
+
+/** The subject's CN values (WeChat issues the merchant API certificate with CN = mch_id). */
+function commonNames(cert: X509Certificate): string[] {
+  return cert.subject
+    .split('\n')
+    .filter((line) => line.startsWith('CN='))
+    .map((line) => line.slice(3));
+}
+
+const publicKeyHash = (cert: X509Certificate) =>
+  createHash('sha256')
+    .update(cert.publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
+
+/**
+ * Production's checks of the merchant API certificate: issued to `mchId` (subject CN), valid
+ * now, the private key its own, and not one whose private key is in the repository. `setting`
+ * names the configured file in the messages (the .p12 or the PEM certificate).
+ */
+export function checkMerchantCertificate(
+  pem: MerchantPem,
+  mchId: string | undefined,
+  setting: string,
+  now: Date,
+): MerchantCertificateReport {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(pem.cert);
+  } catch (err) {
+    return { issues: [`${setting}: the certificate cannot be read (${(err as Error).message})`] };
+  }
+  const issues: string[] = [];
+  const notBefore = new Date(cert.validFrom);
+  const notAfter = new Date(cert.validTo);
+  try {
+    if (!cert.checkPrivateKey(createPrivateKey(pem.key))) {
+      issues.push(
+        `${setting}: the private key does not match the certificate; use the apiclient_key.pem downloaded with this apiclient_cert.pem`,
+      );
+    }
+  } catch (err) {
+    issues.push(`${setting}: the private key cannot be read (${(err as Error).message})`);
+  }
+  if (notAfter.getTime() <= now.getTime()) {
+    issues.push(
+      `${setting}: the merchant certificate expired on ${notAfter.toISOString()}; apply for a new API certificate in the merchant platform (商户平台 → 账户中心 → API安全)`,
+    );
+  } else if (notBefore.getTime() > now.getTime()) {
+    issues.push(
+      `${setting}: the merchant certificate is not valid before ${notBefore.toISOString()}; check the machine's clock, or use the certificate in force`,
+    );
+  }
+  const names = commonNames(cert);
+  if (mchId && !names.includes(mchId)) {
+    issues.push(
+      `${setting}: the certificate is issued to ${names.length ? `CN=${names.join(', CN=')}` : 'no CN'}, not to mch_id ${mchId} (WXPAY_MCHID); use this merchant's own apiclient_cert`,
+    );
+  }
+  if (PUBLISHED_PUBLIC_KEY_HASHES.includes(publicKeyHash(cert))) {
+    issues.push(
+      `${setting}: this is a demo certificate of the sandbox (its private key is in the repository); use the merchant's own apiclient_cert`,
+    );
+  }
+  return { issues, notAfter };
+}
+
+/** The loud warning for a certificate that expires within {@link EXPIRY_WARNING_DAYS}, if it does. */
+export function certificateExpiryWarning(notAfter: Date, now: Date): string | undefined {
+  const left = notAfter.getTime() - now.getTime();
+  if (left > EXPIRY_WARNING_DAYS * DAY_MS) return undefined;
+  const days = Math.max(0, Math.floor(left / DAY_MS));
+  return `the merchant API certificate expires on ${notAfter.toISOString()} (in ${days} days): apply for a new one in the merchant platform (商户平台 → 账户中心 → API安全) and replace it before then, or refunds and APIv3 calls will fail`;
+}
