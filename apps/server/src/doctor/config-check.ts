@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '../config.js';
 import type { Config } from '../config.js';
-import { fail, messageOf, ok } from './check.js';
+import { certificateExpiryWarning } from '../production/certificate-checks.js';
+import { fail, messageOf, ok, warn } from './check.js';
 import type { CheckResult } from './check.js';
 
 export const CONFIG_CHECK = 'configuration';
@@ -15,13 +16,15 @@ export function checkConfiguration(env: Record<string, string | undefined>): {
 } {
   try {
     const config = loadConfig(env);
-    const mode = env.FEN_ENV?.trim() === 'production' ? 'production' : 'sandbox';
+    const loaded = `loads (${config.mode} mode, WeChat Pay API${config.pay.apiVersion}, mch_id ${config.pay.mchId})`;
+    // Production reads the certificate's expiry: one that ends within 30 days loads, loudly.
+    const notAfter = config.pay.certificateNotAfter;
+    const expiring = notAfter && certificateExpiryWarning(notAfter, new Date());
     return {
       config,
-      result: ok(
-        CONFIG_CHECK,
-        `loads (${mode} mode, WeChat Pay API${config.pay.apiVersion}, mch_id ${config.pay.mchId})`,
-      ),
+      result: expiring
+        ? warn(CONFIG_CHECK, `${loaded}, but ${expiring}`)
+        : ok(CONFIG_CHECK, loaded),
     };
   } catch (err) {
     if (err instanceof ConfigError) {
