@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import forge from 'node-forge';
-import { wxPayError } from './errors.js';
+import { isWxPayError, wxPayError } from './errors.js';
 
 /** The merchant certificate and its private key, as PEM text, read out of a PKCS#12 file. */
 export interface Pkcs12Pem {
@@ -11,6 +11,7 @@ export interface Pkcs12Pem {
 }
 
 const { asn1, pki, pkcs12 } = forge;
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const OIDS = {
   certBag: '1.2.840.113549.1.12.10.1.3',
   keyBag: '1.2.840.113549.1.12.10.1.1',
@@ -23,7 +24,8 @@ const OIDS = {
  * Node 20's OpenSSL 3 refuses without `--openssl-legacy-provider` ("Unsupported PKCS12 PFX
  * data"); the AES-256 files of `openssl pkcs12 -export` open too. Errors, kind `config`:
  * `PKCS12_PASSWORD_WRONG` (the MAC does not verify: the password, by default the mch_id, is
- * wrong, or the bytes were altered) and `PKCS12_INVALID` (not a PKCS#12 file, or no certificate and key that belong together).
+ * wrong, or the bytes were altered) and `PKCS12_INVALID` (not a PKCS#12 file, or no
+ * certificate and key that belong together).
  */
 export function readPkcs12(pfx: Buffer | string, passphrase: string): Pkcs12Pem {
   const bytes = typeof pfx === 'string' ? Buffer.from(pfx, 'base64') : pfx;
@@ -31,7 +33,7 @@ export function readPkcs12(pfx: Buffer | string, passphrase: string): Pkcs12Pem 
   try {
     store = pkcs12.pkcs12FromAsn1(asn1.fromDer(bytes.toString('binary'), true), true, passphrase);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = messageOf(err);
     if (/MAC could not be verified/i.test(message)) {
       throw wxPayError(
         'config',
@@ -45,6 +47,20 @@ export function readPkcs12(pfx: Buffer | string, passphrase: string): Pkcs12Pem 
       `not a readable PKCS#12 file (${message}); expected apiclient_cert.p12 as downloaded`,
     );
   }
+  try {
+    return pemOf(store);
+  } catch (err) {
+    if (isWxPayError(err)) throw err;
+    throw wxPayError(
+      'config',
+      'PKCS12_INVALID',
+      `the PKCS#12 file holds an unreadable certificate or key (${messageOf(err)})`,
+    );
+  }
+}
+
+/** The certificate that goes with one of the file's private keys, both as PEM. */
+function pemOf(store: forge.pkcs12.Pkcs12Pfx): Pkcs12Pem {
   const keys = [...bagsOf(store, OIDS.shroudedKeyBag), ...bagsOf(store, OIDS.keyBag)].flatMap(
     (bag) => (bag.key ? [bag.key] : []),
   );

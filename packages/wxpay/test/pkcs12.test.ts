@@ -1,5 +1,6 @@
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
+import forge from 'node-forge';
 import { describe, expect, it } from 'vitest';
 import { readPkcs12 } from '../src/index.js';
 import { certs } from './support/certs.js';
@@ -71,6 +72,24 @@ describe('readPkcs12', () => {
       expect.objectContaining({
         code: 'PKCS12_PASSWORD_WRONG',
         message: expect.stringMatching(/or the file was altered/),
+      }),
+    );
+  });
+
+  it('when the file holds a certificate and a key that do not belong together, then PKCS12_INVALID says so', () => {
+    const mismatched = forge.pkcs12.toPkcs12Asn1(
+      forge.pki.privateKeyFromPem(certs.rogueKey.toString()),
+      [forge.pki.certificateFromPem(certs.clientCert.toString())],
+      MCH_ID,
+      { algorithm: '3des' },
+    );
+    const pfx = Buffer.from(forge.asn1.toDer(mismatched).getBytes(), 'binary');
+    expect(() => readPkcs12(pfx, MCH_ID)).toThrowError(
+      expect.objectContaining({
+        code: 'PKCS12_INVALID',
+        message: expect.stringMatching(
+          /1 certificate\(s\) and 1 RSA key\(s\), but no certificate with its private key/,
+        ),
       }),
     );
   });

@@ -1,7 +1,12 @@
 import Router from '@koa/router';
 import type { SandboxCore } from '../core.js';
 import { RotationPendingError } from '../v3/platform-keys.js';
-import type { RotationMode, RotationOptions, SigningMode } from '../v3/platform-keys.js';
+import type {
+  PlatformCertificateEntry,
+  RotationMode,
+  RotationOptions,
+  SigningMode,
+} from '../v3/platform-keys.js';
 import { v3State } from '../v3/state.js';
 import { fail, jsonBody } from './control-json.js';
 
@@ -90,7 +95,7 @@ export function controlV3Router(core: SandboxCore): Router {
     const options = rotationOptions(body);
     if ('code' in options) return fail(ctx, 400, options.code, options.message);
     const previous = keys().certificateSigner().serial;
-    let created;
+    let created: PlatformCertificateEntry;
     try {
       created = await keys().rotate(options);
     } catch (err) {
