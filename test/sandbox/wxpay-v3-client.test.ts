@@ -222,7 +222,7 @@ describe('createV3PayClient against the sandbox', () => {
 
     const rotation = await fetch(`${sandbox.url}/__sandbox/v3/rotate-platform-certificate`, {
       method: 'POST',
-      body: JSON.stringify({ overlapSeconds: 3600 }),
+      body: JSON.stringify({ mode: 'immediate', overlapSeconds: 3600 }),
     }).then((r) => r.json() as Promise<{ serial_no: string }>);
     expect(rotation.serial_no).not.toBe(old!.serial);
 

@@ -219,6 +219,7 @@ describe('platform certificate rotation', () => {
     // The server already holds the first certificate (downloaded on its first v3 reply).
     await paidThroughSandbox(stack.server, stack.sandbox, token);
     const rotated = await sandboxV3(stack.sandbox, 'rotate-platform-certificate', 'POST', {
+      mode: 'immediate',
       overlapSeconds: 3600,
     });
     expect(rotated.previous_serial_no).toBe(SANDBOX_PLATFORM.serial);

@@ -71,7 +71,10 @@ describe('two APIv3 instances sharing one platform-certificate cache', () => {
     expect((await sharedSet()).id).toBe(initial.id);
 
     // WeChat rotates; past the 10 s guard the first instance meets the new serial and downloads.
-    await sandboxV3(sandbox, 'rotate-platform-certificate', 'POST', { overlapSeconds: 3600 });
+    await sandboxV3(sandbox, 'rotate-platform-certificate', 'POST', {
+      mode: 'immediate',
+      overlapSeconds: 3600,
+    });
     clock.advance(11_000);
     try {
       await placeOrder(first, buyer);

@@ -1,10 +1,15 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createSecureContext } from 'node:tls';
+import { isWxPayError, readPkcs12 } from '@fen/wxpay';
 
-/** The merchant API client certificate for `/secapi/…` (refunds), in either accepted form. */
-export type MerchantCertificate =
-  { pfx: Buffer; passphrase: string } | { cert: string; key: string };
+/**
+ * The merchant API client certificate for `/secapi/…` (refunds) and APIv3 signing, as PEM
+ * whichever form was configured (a `.p12` is read out at start).
+ */
+export interface MerchantCertificate {
+  cert: string;
+  key: string;
+}
 
 function readFile(path: string, key: string, issues: string[]): Buffer | undefined {
   try {
@@ -41,6 +46,11 @@ export function loadMerchantCertificate(
   return undefined;
 }
 
+/**
+ * Reads the `.p12` out into PEM in JavaScript (`readPkcs12`): WeChat issues it in the legacy
+ * RC2/3DES format, which Node 20's OpenSSL 3 cannot open itself. The PEM pair then goes through
+ * the same checks as a configured one.
+ */
 function loadP12(
   path: string,
   env: Record<string, string | undefined>,
@@ -48,16 +58,25 @@ function loadP12(
 ): MerchantCertificate | undefined {
   const pfx = readFile(path, 'WXPAY_CERT_P12_PATH', issues);
   if (!pfx) return undefined;
-  const passphrase = env.WXPAY_CERT_P12_PASSPHRASE?.trim() || env.WXPAY_MCHID || '';
+  const custom = env.WXPAY_CERT_P12_PASSPHRASE?.trim();
+  let pem: MerchantCertificate;
   try {
-    createSecureContext({ pfx, passphrase });
+    pem = readPkcs12(pfx, custom || env.WXPAY_MCHID || '');
   } catch (err) {
+    const hint = isWxPayError(err, 'PKCS12_PASSWORD_WRONG')
+      ? `the password is the mch_id (WXPAY_MCHID) unless WXPAY_CERT_P12_PASSPHRASE is set${custom ? ', and that did not open it' : ''}`
+      : 'expected apiclient_cert.p12 as downloaded from the merchant platform';
     issues.push(
-      `WXPAY_CERT_P12_PATH: ${path} cannot be opened (${(err as Error).message}); the password is the mch_id unless WXPAY_CERT_P12_PASSPHRASE is set`,
+      `WXPAY_CERT_P12_PATH: ${path} cannot be opened (${(err as Error).message}); ${hint}`,
     );
     return undefined;
   }
-  return { pfx, passphrase };
+  const from = {
+    certKey: 'WXPAY_CERT_P12_PATH',
+    keyKey: 'WXPAY_CERT_P12_PATH',
+    paths: { cert: path, key: path },
+  };
+  return checkPem(pem, from, env.WXPAY_MCHID, issues);
 }
 
 function loadPem(
@@ -69,28 +88,47 @@ function loadPem(
   const certPem = readFile(certPath, 'WXPAY_CERT_PEM_PATH', issues);
   const keyPem = readFile(keyPath, 'WXPAY_KEY_PEM_PATH', issues);
   if (!certPem || !keyPem) return undefined;
+  const pem = { cert: certPem.toString('utf8'), key: keyPem.toString('utf8') };
+  const paths = { cert: certPath, key: keyPath };
+  const from = { certKey: 'WXPAY_CERT_PEM_PATH', keyKey: 'WXPAY_KEY_PEM_PATH', paths };
+  return checkPem(pem, from, mchId, issues);
+}
+
+/** Where a PEM pair came from, to name the setting and file in a problem. */
+interface PemSource {
+  certKey: string;
+  keyKey: string;
+  paths: { cert: string; key: string };
+}
+
+/** The pair is usable: the key is the certificate's, it has not expired, its CN is the mch_id. */
+function checkPem(
+  pem: MerchantCertificate,
+  from: PemSource,
+  mchId: string | undefined,
+  issues: string[],
+): MerchantCertificate | undefined {
+  const { certKey, keyKey, paths } = from;
   try {
-    const x509 = new X509Certificate(certPem);
-    const key = createPrivateKey(keyPem);
+    const x509 = new X509Certificate(pem.cert);
+    const key = createPrivateKey(pem.key);
     if (!x509.checkPrivateKey(key)) {
-      issues.push(`WXPAY_KEY_PEM_PATH: ${keyPath} is not the private key of ${certPath}`);
+      issues.push(`${keyKey}: ${paths.key} is not the private key of ${paths.cert}`);
       return undefined;
     }
     if (new Date(x509.validTo).getTime() < Date.now()) {
-      issues.push(`WXPAY_CERT_PEM_PATH: ${certPath} expired on ${x509.validTo}`);
+      issues.push(`${certKey}: ${paths.cert} expired on ${x509.validTo}`);
       return undefined;
     }
     if (mchId && !x509.subject.includes(`CN=${mchId}`)) {
-      issues.push(`WXPAY_CERT_PEM_PATH: ${certPath} is not issued to mch_id ${mchId} (CN differs)`);
+      issues.push(`${certKey}: ${paths.cert} is not issued to mch_id ${mchId} (CN differs)`);
       return undefined;
     }
   } catch (err) {
-    issues.push(
-      `WXPAY_CERT_PEM_PATH: cannot parse the certificate or key (${(err as Error).message})`,
-    );
+    issues.push(`${certKey}: cannot parse the certificate or key (${(err as Error).message})`);
     return undefined;
   }
-  return { cert: certPem.toString('utf8'), key: keyPem.toString('utf8') };
+  return pem;
 }
 
 /** Reads the optional extra CA (to trust the sandbox's TLS certificate). */

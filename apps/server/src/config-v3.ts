@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { MerchantCertificate } from './config-certificates.js';
@@ -14,46 +13,6 @@ export interface PayV3Config {
   apiBase: string;
   /** WeChat Pay public-key mode: `PUB_KEY_ID_…` and the key (PEM). */
   platformPublicKey?: { id: string; pem: string };
-}
-
-/** The merchant certificate as PEM text, whichever way it was configured. */
-interface PemPair {
-  cert: string;
-  key: string;
-}
-
-/**
- * PKCS#12 → PEM through the `openssl` command, since Node cannot open a PKCS#12 file itself
- * (TLS can use it, but the key cannot be read out). The password goes through the environment,
- * never the command line. OpenSSL 3 needs `-legacy` for the RC2 files WeChat issues.
- */
-export function pemFromPkcs12(pfx: Buffer, passphrase: string): PemPair {
-  const run = (what: '-nocerts' | '-clcerts', legacy: boolean) =>
-    execFileSync(
-      'openssl',
-      [
-        'pkcs12',
-        ...(legacy ? ['-legacy'] : []),
-        '-passin',
-        'env:FEN_P12_PASSPHRASE',
-        '-nodes',
-        ...(what === '-clcerts' ? ['-nokeys', '-clcerts'] : ['-nocerts']),
-      ],
-      {
-        input: pfx,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', FEN_P12_PASSPHRASE: passphrase },
-        stdio: ['pipe', 'pipe', 'pipe'],
-        timeout: 10_000,
-      },
-    ).toString('utf8');
-  const read = (what: '-nocerts' | '-clcerts') => {
-    try {
-      return run(what, false);
-    } catch {
-      return run(what, true);
-    }
-  };
-  return { cert: read('-clcerts'), key: read('-nocerts') };
 }
 
 function readText(path: string, key: string, issues: string[]): string | undefined {
@@ -86,19 +45,8 @@ export function loadPayV3Config(
     issues.push('WXPAY_V3_KEY: must be the APIv3 key, not the APIv2 key (WXPAY_KEY)');
   }
 
-  let pem: PemPair | undefined;
-  if (certificate && 'pfx' in certificate) {
-    try {
-      pem = pemFromPkcs12(certificate.pfx, certificate.passphrase);
-    } catch (err) {
-      issues.push(
-        `WXPAY_CERT_P12_PATH: the private key cannot be read out for APIv3 (${(err as Error).message.split('\n')[0]}); ` +
-          'needs the openssl command, or give WXPAY_CERT_PEM_PATH + WXPAY_KEY_PEM_PATH instead',
-      );
-    }
-  } else if (certificate) {
-    pem = certificate;
-  }
+  // A .p12 is already PEM here (config-certificates.ts reads it out).
+  const pem = certificate;
   let serialNo = env.WXPAY_CERT_SERIAL_NO?.trim().toUpperCase() || undefined;
   if (serialNo !== undefined && !/^[0-9A-F]{1,64}$/.test(serialNo)) {
     issues.push('WXPAY_CERT_SERIAL_NO: must be the hex serial of apiclient_cert.pem');

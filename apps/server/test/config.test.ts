@@ -18,7 +18,9 @@ describe('loadConfig', () => {
     // WeChat's bases default to WeChat's hosts: test/production/production-mode.test.ts.
     expect(config.mode).toBe('sandbox');
     expect(config.redisUrl).toBeUndefined();
-    expect(config.pay.certificate).toHaveProperty('pfx');
+    // The .p12 (WeChat's legacy format) is read out into PEM at start.
+    expect(config.pay.certificate.cert).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(config.pay.certificate.key).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     expect(config.reconcile.intervalSeconds).toBe(60);
   });
 
@@ -168,7 +170,8 @@ describe('apps/server/.env.example', () => {
     WXPAY_SIGN_TYPE: (c) => c.pay.signType,
     WXPAY_NOTIFY_URL: (c) => c.pay.notifyUrl,
     WXPAY_REFUND_NOTIFY_URL: (c) => c.pay.refundNotifyUrl,
-    WXPAY_CERT_P12_PATH: (c) => ('pfx' in c.pay.certificate ? 'a .p12' : undefined),
+    WXPAY_CERT_P12_PATH: (c) =>
+      c.pay.certificate.key.includes('PRIVATE KEY') ? 'a .p12' : undefined,
     WXPAY_CA_CERT_PATH: (c) => (c.pay.ca?.includes('BEGIN CERTIFICATE') ? 'a PEM' : undefined),
     WX_API_BASE: (c) => c.wx.apiBase,
     WXPAY_API_BASE: (c) => c.pay.apiBase,

@@ -16,13 +16,15 @@ printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n
 openssl x509 -req -in sandbox-tls.csr -CA ca.pem -CAkey ca.key -CAcreateserial -sha256 -days $DAYS \
   -extfile server.ext -out sandbox-tls.pem
 
-# 3. The demo merchant's API client certificate (CN = mch_id), as PEM and as PKCS#12 (password = mch_id).
+# 3. The demo merchant's API client certificate (CN = mch_id), as PEM and as PKCS#12 (password = mch_id)
+#    in WeChat's own legacy format (-legacy: RC2-40 certificates, 3DES key, SHA-1 MAC), which Node's
+#    OpenSSL 3 cannot open: Fen reads it with @fen/wxpay's readPkcs12.
 openssl req -newkey rsa:2048 -nodes -sha256 -subj "/O=Fen demo merchant/CN=1900000109" \
   -keyout apiclient_key.pem -out apiclient.csr
 printf 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n' > client.ext
 openssl x509 -req -in apiclient.csr -CA ca.pem -CAkey ca.key -CAcreateserial -sha256 -days $DAYS \
   -extfile client.ext -out apiclient_cert.pem
-openssl pkcs12 -export -in apiclient_cert.pem -inkey apiclient_key.pem -name 1900000109 \
+openssl pkcs12 -export -legacy -in apiclient_cert.pem -inkey apiclient_key.pem -name 1900000109 \
   -passout pass:1900000109 -out apiclient_cert.p12
 
 # 4. For the sandbox's own tests: a client certificate for ANOTHER mch_id from the sandbox CA, and

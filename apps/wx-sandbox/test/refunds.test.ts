@@ -1,3 +1,4 @@
+import { readPkcs12 } from '@fen/wxpay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox } from '../src/index.js';
 import type { Sandbox } from '../src/index.js';
@@ -7,7 +8,8 @@ import { paidOrder, createOrder, tradeNo } from './support/orders.js';
 import { DEMO, decryptReqInfo, parseTestXml, replySignOk, signed } from './support/wire.js';
 
 const MERCHANT_PEM = { cert: cert('apiclient_cert.pem'), key: cert('apiclient_key.pem') };
-const MERCHANT_P12 = { pfx: cert('apiclient_cert.p12'), passphrase: DEMO.mchId };
+// WeChat's legacy-format .p12, which Node's TLS cannot open itself: read out as merchants' code does.
+const MERCHANT_P12 = readPkcs12(cert('apiclient_cert.p12'), DEMO.mchId);
 
 let sandbox: Sandbox;
 let receiver: Receiver;

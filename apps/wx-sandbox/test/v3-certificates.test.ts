@@ -49,8 +49,9 @@ describe('GET /v3/certificates and rotation', () => {
     expect(reply.json.data[0].effective_time).toMatch(/\+08:00$/);
   });
 
-  it('when the platform certificate is rotated, then both serials are served during the overlap, the new one signs, and the old one retires after it', async () => {
+  it('when the platform certificate is rotated immediately (the fault), then both serials are served during the overlap, the new one signs at once, and the old one retires after it', async () => {
     const rotated = await json(`${sandbox.url}/__sandbox/v3/rotate-platform-certificate`, {
+      mode: 'immediate',
       overlapSeconds: 3600,
     });
     expect(rotated.status).toBe(200);

@@ -3,9 +3,17 @@ import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { isWxPayError, wxPayError } from './errors.js';
 
-/** A merchant API client certificate: PKCS#12 (password defaults to the mch_id) or PEM cert + key. */
-export type ClientCertificate =
-  { pfx: Buffer | string; passphrase?: string } | { cert: Buffer | string; key: Buffer | string };
+/**
+ * A merchant API client certificate: PKCS#12 (password defaults to the mch_id; a string `pfx` is
+ * base64) or PEM cert + key. `createPayClient` reads a PKCS#12 out into PEM before TLS sees it.
+ */
+export type ClientCertificate = { pfx: Buffer | string; passphrase?: string } | PemCertificate;
+
+/** A certificate and its private key, PEM. */
+export interface PemCertificate {
+  cert: Buffer | string;
+  key: Buffer | string;
+}
 
 /** Extra certificate authorities to trust, in PEM (for example the sandbox's CA). */
 export type CaCertificates = string | Buffer | Array<string | Buffer>;
@@ -13,8 +21,8 @@ export type CaCertificates = string | Buffer | Array<string | Buffer>;
 export interface AgentOptions {
   /** Connect timeout, in milliseconds. */
   timeoutMs: number;
-  /** Presented to the server (mutual TLS, `/secapi/…`). PKCS#12 `passphrase` must be resolved already. */
-  certificate?: ClientCertificate;
+  /** Presented to the server (mutual TLS, `/secapi/…`). PEM: `createPayClient` has read any PKCS#12 out. */
+  certificate?: PemCertificate;
   /** Trusted in addition to Node's bundled roots. */
   ca?: CaCertificates;
 }

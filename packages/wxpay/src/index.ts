@@ -1,5 +1,5 @@
 export * from './errors.js';
-export type { CaCertificates, ClientCertificate } from './http.js';
+export type { CaCertificates, ClientCertificate, PemCertificate } from './http.js';
 export * from './token-cache.js';
 export * from './redis-token-cache.js';
 export * from './token-provider.js';
@@ -14,5 +14,7 @@ export { decryptRefundInfo, encryptRefundInfo } from './refund-crypto.js';
 export * from './pay-params.js';
 export * from './notify.js';
 export * from './pay-client.js';
+export { readPkcs12 } from './pkcs12.js';
+export type { Pkcs12Pem } from './pkcs12.js';
 export * from './bill.js';
 export * from './v3/index.js';

@@ -1,13 +1,13 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { createSecureContext } from 'node:tls';
 import { gunzipSync } from 'node:zlib';
 import { isApiKey } from './api-key.js';
 import { parseBillReply } from './bill.js';
 import type { ParsedBill } from './bill.js';
 import { isWxPayError, wxPayError } from './errors.js';
 import { createAgent, httpRequest } from './http.js';
-import type { CaCertificates, ClientCertificate } from './http.js';
+import type { CaCertificates, ClientCertificate, PemCertificate } from './http.js';
 import { nonceStr } from './nonce.js';
+import { readPkcs12 } from './pkcs12.js';
 import { canonicalStringV2, isSignType, signV2, verifyV2 } from './sign.js';
 import type { SignType } from './sign.js';
 import { isHttpUrl, joinUrl } from './url.js';
@@ -272,20 +272,20 @@ function isRetryable(err: unknown): boolean {
 }
 
 /**
- * The certificate with its PKCS#12 password filled in (WeChat sets it to the mch_id), checked
- * now so a wrong file or password fails at start with advice, not at the first refund
+ * The certificate as PEM: a PKCS#12 file is read out in JavaScript (`readPkcs12`, so WeChat's
+ * legacy RC2 format works on Node 20), with its password by default the mch_id. Checked now so
+ * a wrong file or password fails at start with advice, not at the first refund
  * (docs/pitfalls.md #10). Problems are added to `problems`.
  */
 function resolveCertificate(
   certificate: ClientCertificate,
   mchId: string,
   problems: string[],
-): ClientCertificate | undefined {
+): PemCertificate | undefined {
+  let pem: PemCertificate;
   if ('pfx' in certificate) {
-    const resolved = { pfx: certificate.pfx, passphrase: certificate.passphrase ?? mchId };
     try {
-      createSecureContext(resolved);
-      return resolved;
+      pem = readPkcs12(certificate.pfx, certificate.passphrase ?? mchId);
     } catch (err) {
       problems.push(
         `certificate: the PKCS#12 file cannot be opened (${messageOf(err)}); expected ` +
@@ -293,15 +293,17 @@ function resolveCertificate(
       );
       return undefined;
     }
+  } else {
+    pem = certificate;
   }
   try {
-    const x509 = new X509Certificate(certificate.cert);
-    if (!x509.checkPrivateKey(createPrivateKey(certificate.key))) {
+    const x509 = new X509Certificate(pem.cert);
+    if (!x509.checkPrivateKey(createPrivateKey(pem.key))) {
       problems.push('certificate: the PEM key does not belong to the PEM certificate');
     } else if (Date.parse(x509.validTo) < Date.now()) {
       problems.push(`certificate: the merchant certificate expired on ${x509.validTo}`);
     } else {
-      return certificate;
+      return { cert: pem.cert, key: pem.key };
     }
   } catch (err) {
     problems.push(
@@ -315,7 +317,7 @@ function resolveCertificate(
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Every problem with the options in one `INVALID_OPTIONS` error; the usable certificate. */
-function validateOptions(options: PayClientOptions): ClientCertificate | undefined {
+function validateOptions(options: PayClientOptions): PemCertificate | undefined {
   const problems: string[] = [];
   if (typeof options.appId !== 'string' || !/^wx[0-9A-Za-z]{16}$/.test(options.appId)) {
     problems.push('appId must be "wx" followed by 16 letters or digits');

@@ -287,7 +287,8 @@ describe('createPayClient retries', () => {
 
 describe('createPayClient refunds over mutual TLS', () => {
   it.each([
-    ['PKCS#12 with the mch_id as password', { pfx: certs.clientP12 }],
+    ['legacy PKCS#12 (as WeChat issues it) with the mch_id as password', { pfx: certs.clientP12 }],
+    ['AES PKCS#12 with the mch_id as password', { pfx: certs.clientP12Aes }],
     ['PEM cert and key', { cert: certs.clientCert, key: certs.clientKey }],
   ])(
     'when the certificate is %s, then WeChat sees the merchant certificate',

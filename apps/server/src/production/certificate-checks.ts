@@ -1,16 +1,11 @@
 import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
+import type { MerchantCertificate } from '../config-certificates.js';
 import { PUBLISHED_PUBLIC_KEY_HASHES } from './published-secrets.js';
 
 /** A certificate expiring within this many days is a loud warning (log at start, /healthz). */
 export const EXPIRY_WARNING_DAYS = 30;
 
 const DAY_MS = 86_400_000;
-
-/** The merchant certificate as PEM text, whichever way it was configured. */
-export interface MerchantPem {
-  cert: string;
-  key: string;
-}
 
 export interface MerchantCertificateReport {
   issues: string[];
@@ -37,7 +32,7 @@ const publicKeyHash = (cert: X509Certificate) =>
  * names the configured file in the messages (the .p12 or the PEM certificate).
  */
 export function checkMerchantCertificate(
-  pem: MerchantPem,
+  pem: MerchantCertificate,
   mchId: string | undefined,
   setting: string,
   now: Date,

@@ -1,7 +1,5 @@
 import type { MerchantCertificate } from '../config-certificates.js';
-import { pemFromPkcs12 } from '../config-v3.js';
 import { checkMerchantCertificate } from './certificate-checks.js';
-import type { MerchantPem } from './certificate-checks.js';
 import { settingOf, wechatBases } from './mode.js';
 import { publicHttpsProblem } from './public-url.js';
 import { isHashOfPublishedSecret, isPublishedSecret } from './published-secrets.js';
@@ -109,18 +107,6 @@ function publicUrlIssues(env: Env): string[] {
   return issues;
 }
 
-function merchantPem(certificate: MerchantCertificate, issues: string[]): MerchantPem | undefined {
-  if (!('pfx' in certificate)) return certificate;
-  try {
-    return pemFromPkcs12(certificate.pfx, certificate.passphrase);
-  } catch (err) {
-    issues.push(
-      `WXPAY_CERT_P12_PATH: the certificate cannot be read out to check it (${(err as Error).message.split('\n')[0]}); give WXPAY_CERT_PEM_PATH + WXPAY_KEY_PEM_PATH instead`,
-    );
-    return undefined;
-  }
-}
-
 export interface ProductionReport {
   issues: string[];
   /** When the merchant certificate expires (for the expiry warning), when it could be read. */
@@ -146,10 +132,11 @@ export function productionIssues(
     );
   }
   if (!certificate) return { issues };
-  const pem = merchantPem(certificate, issues);
-  if (!pem) return { issues };
-  const setting = 'pfx' in certificate ? 'WXPAY_CERT_P12_PATH' : 'WXPAY_CERT_PEM_PATH';
-  const report = checkMerchantCertificate(pem, settingOf(env, 'WXPAY_MCHID'), setting, now);
+  const setting =
+    settingOf(env, 'WXPAY_CERT_P12_PATH') === undefined
+      ? 'WXPAY_CERT_PEM_PATH'
+      : 'WXPAY_CERT_P12_PATH';
+  const report = checkMerchantCertificate(certificate, settingOf(env, 'WXPAY_MCHID'), setting, now);
   issues.push(...report.issues);
   return { issues, ...(report.notAfter ? { certificateNotAfter: report.notAfter } : {}) };
 }

@@ -12,7 +12,10 @@ export interface TestCerts {
   cleanup(): void;
 }
 
-/** A throwaway merchant certificate (CN = mchId) in PEM and .p12 (password = mchId), via openssl. */
+/**
+ * A throwaway merchant certificate (CN = mchId) in PEM and .p12 (password = mchId, in WeChat's
+ * legacy RC2/3DES format), via openssl.
+ */
 export function makeTestCerts(mchId: string): TestCerts {
   const dir = mkdtempSync(join(tmpdir(), 'fen-certs-'));
   const at = (name: string) => join(dir, name);
@@ -35,6 +38,7 @@ export function makeTestCerts(mchId: string): TestCerts {
   run(
     'pkcs12',
     '-export',
+    '-legacy',
     '-in',
     at('cert.pem'),
     '-inkey',

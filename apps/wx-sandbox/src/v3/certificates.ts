@@ -6,10 +6,11 @@ import { v3State } from './state.js';
 import { rfc3339Beijing } from './time.js';
 
 /**
- * `GET /v3/certificates` [docs/protocol.md §6]: the live platform certificates (two in a rotation's
- * overlap), each encrypted with the caller's APIv3 key (associated_data `certificate`). Signed
- * with the newest platform certificate whatever the mode: a client checks the download with the
- * certificates it delivers, the only keys it has on first use.
+ * `GET /v3/certificates` [docs/protocol.md §6]: the live platform certificates (two from a
+ * rotation's publication to the end of its overlap), each encrypted with the caller's APIv3 key
+ * (associated_data `certificate`). Signed with the platform certificate that signs now, whatever
+ * the mode: before a switch that is the old one, which a client that refreshes already has; a
+ * client on first use checks the download with the certificates it delivers.
  */
 export function listCertificates(request: V3Request, core: SandboxCore): V3Outcome {
   const body = {

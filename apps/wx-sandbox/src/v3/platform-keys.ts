@@ -27,8 +27,38 @@ export interface PlatformCertificateEntry {
   privateKey: KeyObject;
   validFrom: number;
   validTo: number;
+  /**
+   * The sandbox time (ms) from which it signs. Later than now while it is only published: served
+   * by `/v3/certificates` ahead of the switch, as WeChat does before an old certificate expires.
+   */
+  signsFrom: number;
+  /** How long (ms) the certificates it replaces stay served once it signs. */
+  overlapMs: number;
   /** After a rotation: the sandbox time (ms) from which it is no longer served. */
   retiresAt?: number;
+}
+
+/**
+ * How a rotation happens. `publish-then-switch` is WeChat's: the new certificate is served at
+ * once but signs only from the switch, so clients that refresh their list in between (the
+ * official SDKs do, daily) know it before they meet it. `immediate` is a fault to inject: the
+ * new certificate signs everything at once, `/v3/certificates` included.
+ */
+export type RotationMode = 'publish-then-switch' | 'immediate';
+
+export interface RotationOptions {
+  mode: RotationMode;
+  /** publish-then-switch: seconds (sandbox time) from publication to the switch. */
+  switchAfterSeconds: number;
+  /** Seconds the replaced certificates stay served after the switch. */
+  overlapSeconds: number;
+}
+
+/** A rotation was asked for while the previous one has not switched yet. */
+export class RotationPendingError extends Error {
+  constructor(readonly pendingSerial: string) {
+    super(`platform certificate ${pendingSerial} is published and not switched to yet`);
+  }
 }
 
 /** What signs a message: the key and the name (`Wechatpay-Serial`) it goes by. */
@@ -40,7 +70,12 @@ export interface Signer {
 const read = (name: string) => readFileSync(new URL(name, DEMO_CERTS_DIR), 'utf8');
 const YEAR_MS = 365 * 24 * 3600_000;
 
-function entryOf(pem: string, privateKey: KeyObject): PlatformCertificateEntry {
+function entryOf(
+  pem: string,
+  privateKey: KeyObject,
+  signsFrom: number,
+  overlapMs: number,
+): PlatformCertificateEntry {
   const cert = new X509Certificate(pem);
   return {
     serial: cert.serialNumber.toUpperCase(),
@@ -48,15 +83,18 @@ function entryOf(pem: string, privateKey: KeyObject): PlatformCertificateEntry {
     privateKey,
     validFrom: Date.parse(cert.validFrom),
     validTo: Date.parse(cert.validTo),
+    signsFrom,
+    overlapMs,
   };
 }
 
 /**
  * The sandbox's WeChat Pay signing keys: platform certificates (the committed test-only one to
  * begin with, fresh self-signed ones on rotation) and the platform public key, plus the mode
- * saying which of them signs. After a rotation the newest certificate signs at once, and the
- * older ones stay served by `/v3/certificates` until their overlap ends, so a client that cached
- * an old one keeps verifying what it signed.
+ * saying which of them signs. A rotation publishes a new certificate, which signs from its switch
+ * (at once for an `immediate` one); the older ones stay served by `/v3/certificates` until the
+ * overlap after the switch ends, so a client that cached one keeps verifying what it signed.
+ * The switch is read off the sandbox clock at each signature: moving the clock past it switches.
  */
 export class PlatformKeys {
   readonly #certificates: PlatformCertificateEntry[] = [];
@@ -69,6 +107,8 @@ export class PlatformKeys {
       entryOf(
         read('wechatpay_platform_cert.pem'),
         createPrivateKey(read('wechatpay_platform_key.pem')),
+        -Infinity,
+        0,
       ),
     );
     const privateKey = createPrivateKey(read('wechatpay_pub_key_private.pem'));
@@ -99,10 +139,21 @@ export class PlatformKeys {
     return this.certificateSigner();
   }
 
-  /** The newest platform certificate: it signs `/v3/certificates` in either mode. */
+  /**
+   * The platform certificate that signs now: the newest one past its switch. It also signs
+   * `/v3/certificates` in either mode, as WeChat does: the old one until the switch, so a client
+   * checks the list with a certificate it already has.
+   */
   certificateSigner(): Signer {
+    const now = this.now();
+    const signing = this.#certificates.filter((c) => c.signsFrom <= now).at(-1)!;
+    return { serial: signing.serial, privateKey: signing.privateKey };
+  }
+
+  /** The certificate published and not signing yet, if a rotation waits for its switch. */
+  pending(): PlatformCertificateEntry | undefined {
     const newest = this.#certificates[this.#certificates.length - 1]!;
-    return { serial: newest.serial, privateKey: newest.privateKey };
+    return newest.signsFrom > this.now() ? newest : undefined;
   }
 
   /** The certificates `/v3/certificates` serves now, oldest first. */
@@ -112,10 +163,14 @@ export class PlatformKeys {
   }
 
   /**
-   * Makes a new key pair and certificate, which signs from now on; every certificate served so
-   * far retires `overlapSeconds` (sandbox time) from now, unless it retires sooner already.
+   * Makes a new key pair and certificate and publishes it: it signs from `switchAfterSeconds`
+   * from now (at once when `immediate`), and every certificate served so far retires
+   * `overlapSeconds` after that switch, unless it retires sooner already. Refused while an
+   * earlier rotation has not switched.
    */
-  async rotate(overlapSeconds: number): Promise<PlatformCertificateEntry> {
+  async rotate(options: RotationOptions): Promise<PlatformCertificateEntry> {
+    const waiting = this.pending();
+    if (waiting) throw new RotationPendingError(waiting.serial);
     const { publicKey, privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
     // Valid from a day before both clocks (real and sandbox), so neither side finds it not yet valid.
     const notBefore = Math.min(Date.now(), this.now()) - 24 * 3600_000;
@@ -128,13 +183,29 @@ export class PlatformKeys {
       organization: 'Fen WeChat sandbox',
       commonName: 'Fen sandbox WeChat Pay platform certificate (rotated)',
     });
-    const retiresAt = this.now() + overlapSeconds * 1000;
-    for (const cert of this.served()) {
-      cert.retiresAt = Math.min(cert.retiresAt ?? Infinity, retiresAt);
-    }
-    const entry = entryOf(pem, privateKey);
+    const now = this.now();
+    const switchAfterMs = options.mode === 'immediate' ? 0 : options.switchAfterSeconds * 1000;
+    const entry = entryOf(pem, privateKey, now + switchAfterMs, options.overlapSeconds * 1000);
+    this.#retireBefore(entry);
     this.#certificates.push(entry);
     return entry;
+  }
+
+  /** Switches signing to the published certificate now; undefined when none is waiting. */
+  switchNow(): PlatformCertificateEntry | undefined {
+    const waiting = this.pending();
+    if (!waiting) return undefined;
+    waiting.signsFrom = this.now();
+    this.#retireBefore(waiting);
+    return waiting;
+  }
+
+  /** Every other served certificate retires `entry`'s overlap after `entry` starts signing. */
+  #retireBefore(entry: PlatformCertificateEntry): void {
+    const retiresAt = entry.signsFrom + entry.overlapMs;
+    for (const cert of this.served()) {
+      if (cert !== entry) cert.retiresAt = Math.min(cert.retiresAt ?? Infinity, retiresAt);
+    }
   }
 }
 

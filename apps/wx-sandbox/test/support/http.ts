@@ -22,7 +22,7 @@ export function send(
     method?: string;
     body?: string | Buffer;
     headers?: Record<string, string>;
-    tls?: { cert?: Buffer; key?: Buffer; pfx?: Buffer; passphrase?: string };
+    tls?: { cert?: Buffer | string; key?: Buffer | string; pfx?: Buffer; passphrase?: string };
   } = {},
 ): Promise<RawReply> {
   const target = new URL(url);
