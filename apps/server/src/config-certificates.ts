@@ -1,6 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isWxPayError, readPkcs12 } from '@fen/wxpay';
+import { merchantCertificateIssues } from './production/certificate-checks.js';
 
 /**
  * The merchant API client certificate for `/secapi/…` (refunds) and APIv3 signing, as PEM
@@ -101,7 +102,7 @@ interface PemSource {
   paths: { cert: string; key: string };
 }
 
-/** The pair is usable: the key is the certificate's, it has not expired, its CN is the mch_id. */
+/** The pair is usable: the key is the certificate's, it is valid now, its CN is the mch_id. */
 function checkPem(
   pem: MerchantCertificate,
   from: PemSource,
@@ -116,12 +117,9 @@ function checkPem(
       issues.push(`${keyKey}: ${paths.key} is not the private key of ${paths.cert}`);
       return undefined;
     }
-    if (new Date(x509.validTo).getTime() < Date.now()) {
-      issues.push(`${certKey}: ${paths.cert} expired on ${x509.validTo}`);
-      return undefined;
-    }
-    if (mchId && !x509.subject.includes(`CN=${mchId}`)) {
-      issues.push(`${certKey}: ${paths.cert} is not issued to mch_id ${mchId} (CN differs)`);
+    const unusable = merchantCertificateIssues(x509, mchId, certKey, new Date());
+    if (unusable.length > 0) {
+      issues.push(...unusable);
       return undefined;
     }
   } catch (err) {

@@ -139,7 +139,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           env,
           certificate,
           new Set(parsed.success ? [] : parsed.error.issues.map((issue) => String(issue.path[0]))),
-          new Date(),
         )
       : { issues: accidentalSandboxIssues(env) };
   issues.push(...production.issues);

@@ -96,7 +96,7 @@ describe('loadConfig', () => {
       WXPAY_CERT_PEM_PATH: certs.certPem,
       WXPAY_KEY_PEM_PATH: certs.keyPem,
     });
-    expect(issues[0]).toMatch(/not issued to mch_id 1900000110/);
+    expect(issues[0]).toMatch(/not to mch_id 1900000110 \(WXPAY_MCHID\)/);
   });
 
   it('when the .p12 password is wrong or the file is missing, then start-up fails with a hint', () => {

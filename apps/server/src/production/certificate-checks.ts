@@ -1,17 +1,11 @@
-import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
-import type { MerchantCertificate } from '../config-certificates.js';
+import { createHash } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { PUBLISHED_PUBLIC_KEY_HASHES } from './published-secrets.js';
 
 /** A certificate expiring within this many days is a loud warning (log at start, /healthz). */
 export const EXPIRY_WARNING_DAYS = 30;
 
 const DAY_MS = 86_400_000;
-
-export interface MerchantCertificateReport {
-  issues: string[];
-  /** When the certificate stops being valid, when it could be read. */
-  notAfter?: Date;
-}
 
 /** The subject's CN values (WeChat issues the merchant API certificate with CN = mch_id). */
 function commonNames(cert: X509Certificate): string[] {
@@ -27,34 +21,18 @@ const publicKeyHash = (cert: X509Certificate) =>
     .digest('hex');
 
 /**
- * Production's checks of the merchant API certificate: issued to `mchId` (subject CN), valid
- * now, the private key its own, and not one whose private key is in the repository. `setting`
- * names the configured file in the messages (the .p12 or the PEM certificate).
+ * The merchant API certificate is usable in any mode: valid now and issued to `mchId` (subject
+ * CN, exactly). `setting` names the configured file in the messages (the .p12 or the PEM).
  */
-export function checkMerchantCertificate(
-  pem: MerchantCertificate,
+export function merchantCertificateIssues(
+  cert: X509Certificate,
   mchId: string | undefined,
   setting: string,
   now: Date,
-): MerchantCertificateReport {
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(pem.cert);
-  } catch (err) {
-    return { issues: [`${setting}: the certificate cannot be read (${(err as Error).message})`] };
-  }
+): string[] {
   const issues: string[] = [];
   const notBefore = new Date(cert.validFrom);
   const notAfter = new Date(cert.validTo);
-  try {
-    if (!cert.checkPrivateKey(createPrivateKey(pem.key))) {
-      issues.push(
-        `${setting}: the private key does not match the certificate; use the apiclient_key.pem downloaded with this apiclient_cert.pem`,
-      );
-    }
-  } catch (err) {
-    issues.push(`${setting}: the private key cannot be read (${(err as Error).message})`);
-  }
   if (notAfter.getTime() <= now.getTime()) {
     issues.push(
       `${setting}: the merchant certificate expired on ${notAfter.toISOString()}; apply for a new API certificate in the merchant platform (商户平台 → 账户中心 → API安全)`,
@@ -70,12 +48,16 @@ export function checkMerchantCertificate(
       `${setting}: the certificate is issued to ${names.length ? `CN=${names.join(', CN=')}` : 'no CN'}, not to mch_id ${mchId} (WXPAY_MCHID); use this merchant's own apiclient_cert`,
     );
   }
-  if (PUBLISHED_PUBLIC_KEY_HASHES.includes(publicKeyHash(cert))) {
-    issues.push(
-      `${setting}: this is a demo certificate of the sandbox (its private key is in the repository); use the merchant's own apiclient_cert`,
-    );
-  }
-  return { issues, notAfter };
+  return issues;
+}
+
+/** Production refuses a certificate whose private key is published in the repository. */
+export function publishedCertificateIssue(
+  cert: X509Certificate,
+  setting: string,
+): string | undefined {
+  if (!PUBLISHED_PUBLIC_KEY_HASHES.includes(publicKeyHash(cert))) return undefined;
+  return `${setting}: this is a demo certificate of the sandbox (its private key is in the repository); use the merchant's own apiclient_cert`;
 }
 
 /** The loud warning for a certificate that expires within {@link EXPIRY_WARNING_DAYS}, if it does. */

@@ -1,5 +1,6 @@
+import { X509Certificate } from 'node:crypto';
 import type { MerchantCertificate } from '../config-certificates.js';
-import { checkMerchantCertificate } from './certificate-checks.js';
+import { publishedCertificateIssue } from './certificate-checks.js';
 import { settingOf, wechatBases } from './mode.js';
 import { publicHttpsProblem } from './public-url.js';
 import { isHashOfPublishedSecret, isPublishedSecret } from './published-secrets.js';
@@ -123,7 +124,6 @@ export function productionIssues(
   env: Env,
   certificate: MerchantCertificate | undefined,
   flagged: ReadonlySet<string>,
-  now: Date,
 ): ProductionReport {
   const issues = [...secretIssues(env, flagged), ...wechatBaseIssues(env), ...publicUrlIssues(env)];
   if (settingOf(env, 'REDIS_URL') === undefined) {
@@ -132,11 +132,13 @@ export function productionIssues(
     );
   }
   if (!certificate) return { issues };
+  // loadConfig has checked the certificate's key, dates and CN (config-certificates.ts).
+  const cert = new X509Certificate(certificate.cert);
   const setting =
     settingOf(env, 'WXPAY_CERT_P12_PATH') === undefined
       ? 'WXPAY_CERT_PEM_PATH'
       : 'WXPAY_CERT_P12_PATH';
-  const report = checkMerchantCertificate(certificate, settingOf(env, 'WXPAY_MCHID'), setting, now);
-  issues.push(...report.issues);
-  return { issues, ...(report.notAfter ? { certificateNotAfter: report.notAfter } : {}) };
+  const published = publishedCertificateIssue(cert, setting);
+  if (published) issues.push(published);
+  return { issues, certificateNotAfter: new Date(cert.validTo) };
 }

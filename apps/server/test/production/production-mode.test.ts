@@ -239,6 +239,8 @@ describe('production mode (FEN_ENV=production)', () => {
     const issues = issuesOf(env);
     expect(issues.map((issue) => issue.split(':')[0])).toEqual([
       'PORT',
+      // The certificate is checked as it is loaded, in any mode, before production's rules.
+      'WXPAY_CERT_P12_PATH',
       'SESSION_SECRET',
       'ADMIN_TOKEN',
       'WXPAY_KEY',
@@ -251,7 +253,6 @@ describe('production mode (FEN_ENV=production)', () => {
       'WXPAY_NOTIFY_URL',
       'WXPAY_REFUND_NOTIFY_URL',
       'REDIS_URL',
-      'WXPAY_CERT_P12_PATH',
     ]);
     const text = issues.join('\n');
     for (const secret of [env.SESSION_SECRET, env.ADMIN_TOKEN, env.WXPAY_KEY, env.WX_APPSECRET]) {
