@@ -5,6 +5,17 @@ import type { PayV3Config } from './config-v3.js';
 import { envSchema } from './config-schema.js';
 import type { LOG_LEVELS } from './config-schema.js';
 
+/** The limits of http/rate-limit.ts and the order service, from their settings. */
+export interface RateLimitSettings {
+  guestSessionsPerMinute: number;
+  loginsPerMinute: number;
+  orderActionsPerMinute: number;
+  orderActionsPerIpPerMinute: number;
+  syncIntervalSeconds: number;
+  syncsPerMinute: number;
+  maxChannelSwitches: number;
+}
+
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Everything the server needs, validated. Holds secrets: never log or return it. */
@@ -16,7 +27,8 @@ export interface Config {
   /** Put before every Redis key, so deployments sharing one Redis keep their own tokens. */
   redisKeyPrefix: string;
   logLevel: LogLevel;
-  trustProxy: boolean;
+  /** Proxy hops in front of the server that append to X-Forwarded-For (0: none). */
+  trustProxy: number;
   shutdownTimeoutMs: number;
   wx: {
     /** The mini-program. */
@@ -55,9 +67,9 @@ export interface Config {
   session: {
     secret: string;
     ttlSeconds: number;
-    /** Guest sessions (each one a new user) one client IP may open per minute, per instance. */
-    guestsPerMinute: number;
   };
+  /** Rate limits, shared by all instances through Redis (see http/rate-limit.ts). */
+  limits: RateLimitSettings;
   adminToken: string;
   orderTtlMinutes: number;
   reconcile: {
@@ -166,7 +178,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     session: {
       secret: e.SESSION_SECRET,
       ttlSeconds: e.SESSION_TTL_SECONDS,
-      guestsPerMinute: e.GUEST_SESSIONS_PER_MINUTE,
+    },
+    limits: {
+      guestSessionsPerMinute: e.GUEST_SESSIONS_PER_MINUTE,
+      loginsPerMinute: e.RATE_LIMIT_LOGINS_PER_MINUTE,
+      orderActionsPerMinute: e.RATE_LIMIT_ORDER_ACTIONS_PER_MINUTE,
+      orderActionsPerIpPerMinute: e.RATE_LIMIT_ORDER_ACTIONS_PER_IP_PER_MINUTE,
+      syncIntervalSeconds: e.ORDER_SYNC_INTERVAL_SECONDS,
+      syncsPerMinute: e.RATE_LIMIT_SYNCS_PER_MINUTE,
+      maxChannelSwitches: e.ORDER_MAX_CHANNEL_SWITCHES,
     },
     adminToken: e.ADMIN_TOKEN,
     orderTtlMinutes: e.ORDER_TTL_MINUTES,

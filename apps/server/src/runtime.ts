@@ -6,7 +6,8 @@ import type { AppDeps } from './app.js';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import { createRateLimiter } from './http/rate-limit.js';
+import { createMemoryRateLimiter } from './http/rate-limiter-memory.js';
+import { createRedisRateLimiter } from './http/rate-limiter.js';
 import { createMongoLease, createRedisLease } from './jobs/lease.js';
 import { createReconcileJob } from './jobs/reconcile-job.js';
 import type { ReconcileJob } from './jobs/reconcile-job.js';
@@ -27,6 +28,7 @@ import { connectDatabase } from './stores/database.js';
 import type { Database } from './stores/database.js';
 import { createStores } from './stores/index.js';
 import type { Stores } from './stores/index.js';
+import type { OrderRecord } from './stores/order-store.js';
 import { createWeChatGateway } from './wechat/gateway.js';
 import { createV3WeChatGateway } from './wechat/gateway-v3.js';
 
@@ -87,6 +89,32 @@ export async function createRuntime(
       ? createV3WeChatGateway(config, tokenCache, options.wechatClock ?? systemClock)
       : createWeChatGateway(config, tokenCache);
 
+  // Rate limits live in Redis, shared by all instances; without Redis (sandbox mode only:
+  // production requires it) this process counts alone.
+  const limiter = redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter();
+  const limits = config.limits;
+  /** ?sync=1: one orderquery per order per interval, and a budget per user, over all instances. */
+  const mayQueryWeChat = async (order: OrderRecord) =>
+    (
+      await limiter
+        .take([
+          {
+            key: `order-sync:order:${order._id.toHexString()}`,
+            limit: 1,
+            windowMs: limits.syncIntervalSeconds * 1000,
+          },
+          {
+            key: `order-sync:user:${order.userId.toHexString()}`,
+            limit: limits.syncsPerMinute,
+            windowMs: 60_000,
+          },
+        ])
+        .catch((err: unknown) => {
+          log.warn({ err }, 'rate limiter unavailable; sync let through');
+          return { allowed: true };
+        })
+    ).allowed;
+
   const withOrderLock = createOrderLocks();
   const payments = createPaymentState({
     orders: stores.orders,
@@ -138,6 +166,8 @@ export async function createRuntime(
   const deps: AppDeps = {
     log,
     trustProxy: config.trustProxy,
+    limiter,
+    limits,
     adminToken: config.adminToken,
     sessions,
     web: {
@@ -149,7 +179,6 @@ export async function createRuntime(
         secret: config.session.secret,
       }),
       sessions,
-      guestLimiter: createRateLimiter({ limit: config.session.guestsPerMinute, windowMs: 60_000 }),
       jssdkConfig: (url) => wechat.jssdkConfig(url),
       publicUrl: config.publicUrl,
       ...(config.webSandboxUrl ? { sandboxUrl: config.webSandboxUrl } : {}),
@@ -167,6 +196,8 @@ export async function createRuntime(
       notifyUrl: config.pay.notifyUrl,
       site: { url: config.publicUrl, name: config.h5WapName },
       orderTtlMinutes: config.orderTtlMinutes,
+      maxChannelSwitches: limits.maxChannelSwitches,
+      mayQueryWeChat,
     }),
     refunds,
     admin: createAdminService({
