@@ -3,6 +3,7 @@ import type { JssdkConfigResponse } from '@fen/contracts';
 import type { Context } from 'koa';
 import { appError, isAppError } from '../errors.js';
 import type { AppState } from '../http/context.js';
+import { setOAuthNonce, takeOAuthNonce } from '../http/oauth-cookie.js';
 import type { RouteRateLimits } from '../http/rate-limit.js';
 import type { OAuthLoginService } from '../services/oauth-login-service.js';
 import type { SessionService } from '../services/session-service.js';
@@ -40,17 +41,23 @@ export function webRoutes(
   });
 
   router.get('/oa/login', (ctx) => {
-    ctx.redirect(deps.oauth.authorizeUrl(queryString(ctx, 'redirect') || '/checkout?c=jsapi'));
+    const { url, nonce } = deps.oauth.start(queryString(ctx, 'redirect') || '/checkout?c=jsapi');
+    setOAuthNonce(ctx, nonce, deps.publicUrl);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.redirect(url);
   });
 
   // The browser leaves at once for the page it came from, so reloading that page never
   // re-sends this single-use code; the token travels in the fragment, which no server logs.
   router.get('/oa/callback', limits.logins, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
+    // Single use: whatever comes of this callback, the nonce is spent.
+    const nonce = takeOAuthNonce(ctx, deps.publicUrl);
     try {
       const { redirect, session } = await deps.oauth.finish(
         queryString(ctx, 'code'),
         queryString(ctx, 'state'),
+        nonce,
         ctx.state.log,
       );
       ctx.redirect(`${redirect}#token=${encodeURIComponent(session.token)}`);
