@@ -4,6 +4,7 @@ import { requireAdmin, requireSession } from './http/auth.js';
 import type { AppState } from './http/context.js';
 import { errorHandler } from './http/error-handler.js';
 import { routeRateLimits } from './http/rate-limit.js';
+import { securityHeaders } from './http/security-headers.js';
 import type { RateLimiter } from './http/rate-limiter.js';
 import type { RateLimitSettings } from './config.js';
 import type { Logger } from './logger.js';
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   // Errors are rendered (and logged with the request id) by errorHandler; silence Koa's printer.
   app.silent = true;
   app.use(errorHandler(deps.log));
+  app.use(securityHeaders());
 
   const session = requireSession((token) => deps.sessions.verify(token));
   const admin = requireAdmin(deps.adminToken);

@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import { appError, isAppError } from '../errors.js';
 import type { AppState } from '../http/context.js';
 import { setOAuthNonce, takeOAuthNonce } from '../http/oauth-cookie.js';
+import { sendHtmlPage } from '../http/security-headers.js';
 import type { RouteRateLimits } from '../http/rate-limit.js';
 import type { OAuthLoginService } from '../services/oauth-login-service.js';
 import type { SessionService } from '../services/session-service.js';
@@ -35,9 +36,9 @@ export function webRoutes(
   const router = new Router<AppState>();
 
   router.get('/checkout', (ctx) => {
-    ctx.type = 'text/html; charset=utf-8';
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = checkoutPage({ sandboxUrl: deps.sandboxUrl });
+    sendHtmlPage(ctx, (nonce) => checkoutPage({ sandboxUrl: deps.sandboxUrl, nonce }), {
+      ...(deps.sandboxUrl ? { scripts: [deps.sandboxUrl] } : {}),
+    });
   });
 
   router.get('/oa/login', (ctx) => {
@@ -64,8 +65,7 @@ export function webRoutes(
     } catch (err) {
       if (!isAppError(err) || !err.expose) throw err;
       ctx.status = err.status;
-      ctx.type = 'text/html; charset=utf-8';
-      ctx.body = loginFailedPage(err.message);
+      sendHtmlPage(ctx, (nonce) => loginFailedPage(err.message, nonce));
     }
   });
 
