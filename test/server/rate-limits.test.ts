@@ -115,7 +115,7 @@ describe('limits shared by all instances through Redis', () => {
   });
 
   it('when one user places orders over the limit, then 429 before WeChat is called and no order is stored', async () => {
-    const [one, two] = await twoInstances({ RATE_LIMIT_ORDER_ACTIONS_PER_MINUTE: '2' });
+    const [one, two] = await twoInstances({ ORDER_ACTIONS_PER_MINUTE: '2' });
     const token = await login(one, 'limit-orders');
     const order = (s: ServerUnderTest) =>
       call(`${s.url}/api/orders`, { token, body: { items: TEA } });

@@ -191,25 +191,25 @@ export const envSchema = z.object({
   ),
   // Client addresses and rate limits (issue 15 §3): one block, kept together.
   TRUST_PROXY: proxyHops.describe(
-    "How many proxies in front of the server append to `X-Forwarded-For` (0: none, the socket's address is the client's). The client's address is the one the outermost of them saw; entries a client wrote itself are ignored. `true` / `false` mean 1 / 0.",
+    'Proxies in front of the server that append to `X-Forwarded-For` (0: none): the client is whom the outermost saw, never what it wrote. `true` / `false`: 1 / 0.',
   ),
   GUEST_SESSIONS_PER_MINUTE: intFrom(1, 100_000, 30).describe(
-    'Guest sessions (Native / H5 pay, each one a new user) one client address (IPv6: its /64) may open per minute, over all instances (in Redis).',
+    'Guest sessions (Native / H5 pay, each one a new user) one client address (IPv6: its /64) may open per minute, over all instances.',
   ),
-  RATE_LIMIT_LOGINS_PER_MINUTE: intFrom(1, 100_000, 60).describe(
-    'Logins (`POST /api/session`, the OAuth callback: each one a call to WeChat) one client address may make per minute.',
+  LOGINS_PER_MINUTE: intFrom(1, 100_000, 60).describe(
+    'Logins (`POST /api/session`, the OAuth callback: each a call to WeChat) one client address may make per minute.',
   ),
-  RATE_LIMIT_ORDER_ACTIONS_PER_MINUTE: intFrom(1, 100_000, 30).describe(
+  ORDER_ACTIONS_PER_MINUTE: intFrom(1, 100_000, 30).describe(
     'Order creations, pay requests (channel switches) and cancels one user may make per minute.',
   ),
-  RATE_LIMIT_ORDER_ACTIONS_PER_IP_PER_MINUTE: intFrom(1, 1_000_000, 600).describe(
+  ORDER_ACTIONS_PER_IP_PER_MINUTE: intFrom(1, 1_000_000, 600).describe(
     'The same per client address, all its users together (generous: many shoppers may share one address behind a carrier NAT).',
   ),
   ORDER_SYNC_INTERVAL_SECONDS: intFrom(1, 3600, 3).describe(
-    '`GET /api/orders/:id?sync=1` asks WeChat (orderquery) about one order at most once in this many seconds; a sync in between answers from the database.',
+    '`?sync=1` asks WeChat (orderquery) about one order at most once in this many seconds; a sync in between answers from the database.',
   ),
-  RATE_LIMIT_SYNCS_PER_MINUTE: intFrom(1, 100_000, 60).describe(
-    "Orderqueries one user's `?sync=1` calls may cause per minute, over all their orders; beyond it they answer from the database.",
+  ORDER_SYNCS_PER_MINUTE: intFrom(1, 100_000, 60).describe(
+    "Orderqueries one user's `?sync=1` calls may cause per minute, over all their orders; beyond, they answer from the database.",
   ),
   ORDER_MAX_CHANNEL_SWITCHES: intFrom(0, 100, 4).describe(
     'How many times one order may move to another pay channel (each a closeorder and a new unifiedorder); a further switch is refused.',
