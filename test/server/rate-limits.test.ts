@@ -28,6 +28,7 @@ async function server(env: Record<string, string>, redisPrefix?: string): Promis
   const started = await startFenServer(sandbox, {
     env: {
       WXPAY_API_BASE: proxy.url,
+      WXPAY_V3_API_BASE: proxy.url,
       ...(redisPrefix ? { REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: redisPrefix } : {}),
       ...env,
     },
@@ -42,7 +43,13 @@ async function twoInstances(env: Record<string, string>) {
   const one = await server(env, prefix);
   const two = await startFenServer(sandbox, {
     databaseUri: one.databaseUri,
-    env: { WXPAY_API_BASE: proxy.url, REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: prefix, ...env },
+    env: {
+      WXPAY_API_BASE: proxy.url,
+      WXPAY_V3_API_BASE: proxy.url,
+      REDIS_URL: redisUrl(),
+      REDIS_KEY_PREFIX: prefix,
+      ...env,
+    },
   });
   servers.push(two);
   return [one, two] as const;
@@ -121,11 +128,11 @@ describe('limits shared by all instances through Redis', () => {
       call(`${s.url}/api/orders`, { token, body: { items: TEA } });
     expect((await order(one)).status).toBe(201);
     expect((await order(two)).status).toBe(201);
-    const unifiedBefore = proxy.requests('/pay/unifiedorder').length;
+    const prepaysBefore = proxy.outTradeNos('prepay').length;
     const ordersBefore = await one.running.runtime.db.models.Order.countDocuments();
     expectRateLimited(await order(two));
     expectRateLimited(await order(one));
-    expect(proxy.requests('/pay/unifiedorder')).toHaveLength(unifiedBefore);
+    expect(proxy.outTradeNos('prepay')).toHaveLength(prepaysBefore);
     expect(await one.running.runtime.db.models.Order.countDocuments()).toBe(ordersBefore);
     // Cancel is limited with the same allowance.
     const [placed] = (await call(`${one.url}/api/orders`, { token })).body.orders;
@@ -140,8 +147,7 @@ describe('limits shared by all instances through Redis', () => {
     const created = await call(`${one.url}/api/orders`, { token, body: { items: TEA } });
     expect(created.status).toBe(201);
     const { id, outTradeNo } = created.body.order;
-    const queries = () =>
-      proxy.requests('/pay/orderquery').filter((q) => q.out_trade_no === outTradeNo).length;
+    const queries = () => proxy.outTradeNos('query').filter((no) => no === outTradeNo).length;
     for (let i = 0; i < 10; i += 1) {
       const res = await call(`${(i % 2 === 0 ? one : two).url}/api/orders/${id}?sync=1`, { token });
       expect(res.status).toBe(200);
@@ -174,10 +180,10 @@ describe('channel switches per order', () => {
       } else expect(res.body.error.code).toBe('CONFLICT');
     }
     expect(statuses).toEqual([200, 200, 200, 200, 409, 409]);
-    const sentFor = (path: string) =>
-      proxy.requests(path).filter((r) => outTradeNos.has(r.out_trade_no)).length;
-    expect(sentFor('/pay/closeorder')).toBe(4);
-    expect(sentFor('/pay/unifiedorder')).toBe(5);
+    const sentFor = (kind: 'prepay' | 'close') =>
+      proxy.outTradeNos(kind).filter((no) => outTradeNos.has(no)).length;
+    expect(sentFor('close')).toBe(4);
+    expect(sentFor('prepay')).toBe(5);
     const stored = await s.running.runtime.stores.orders.findById(id);
     expect(stored?.formerOutTradeNos).toHaveLength(4);
   });

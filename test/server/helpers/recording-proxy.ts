@@ -18,8 +18,17 @@ const HOP_HEADERS = new Set([
   'content-encoding',
 ]);
 
-/** The unifiedorder request (APIv2) or the JSAPI prepay (APIv3), as the recorder keeps it. */
-const PREPAY_PATH = isV3 ? '/v3/pay/transactions/jsapi' : '/pay/unifiedorder';
+/**
+ * WeChat's calls by path, per API version; a capture group is the out_trade_no when the path
+ * names it (APIv3), else it is the body's `out_trade_no`.
+ */
+const CALLS = isV3
+  ? {
+      prepay: /^\/v3\/pay\/transactions\/(?:jsapi|native|h5|app)$/,
+      query: /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/,
+      close: /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/,
+    }
+  : { prepay: /^\/pay\/unifiedorder$/, query: /^\/pay\/orderquery$/, close: /^\/pay\/closeorder$/ };
 
 /**
  * A pass-through to the sandbox that keeps every request body it forwards (XML for APIv2, JSON
@@ -35,14 +44,16 @@ export async function recordingProxy(target: string) {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      const path = (req.url ?? '').replace(/\?.*$/, '');
       try {
         const text = body.toString('utf8');
         seen.push({
-          path: (req.url ?? '').replace(/\?.*$/, ''),
+          path,
           fields: text.trimStart().startsWith('{') ? JSON.parse(text) : fromXml(body),
         });
       } catch {
-        // neither XML nor JSON (or empty): forwarded all the same; the sandbox answers it
+        // neither XML nor JSON (an APIv3 GET has no body): kept by path, forwarded all the same
+        seen.push({ path, fields: {} });
       }
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(req.headers)) {
@@ -72,11 +83,16 @@ export async function recordingProxy(target: string) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    /** Requests forwarded to `path` (`/pay/orderquery`, …), their fields by wire name. */
-    requests: (path: string) => seen.filter((r) => r.path === path).map((r) => r.fields),
+    /** The out_trade_no of each prepay, query or close forwarded, in either API version. */
+    outTradeNos: (kind: keyof typeof CALLS) =>
+      seen.flatMap((r) => {
+        const match = CALLS[kind].exec(r.path);
+        if (!match) return [];
+        return [String(match[1] ?? r.fields.out_trade_no)];
+      }),
     unifiedOrders: (outTradeNo: string) =>
       seen
-        .filter((r) => r.path === PREPAY_PATH && r.fields.out_trade_no === outTradeNo)
+        .filter((r) => CALLS.prepay.test(r.path) && r.fields.out_trade_no === outTradeNo)
         .map((r) => r.fields),
     close: () =>
       new Promise<void>((resolve) => {
