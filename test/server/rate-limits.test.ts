@@ -100,6 +100,19 @@ describe('the client address behind TRUST_PROXY hops', () => {
     expect(sentIp(sent)).toBe('198.51.100.9');
   });
 
+  it('when there are two proxies, then the client is whom the outer one saw', async () => {
+    const behindTwo = await server({ TRUST_PROXY: '2' });
+    const token = (await guest(behindTwo)).body.token as string;
+    // The client wrote 203.0.113.5; the outer proxy saw 198.51.100.20; the inner one saw the outer.
+    const res = await call(`${behindTwo.url}/api/orders`, {
+      token,
+      body: { items: TEA, channel: 'native' },
+      headers: { 'x-forwarded-for': '203.0.113.5, 198.51.100.20, 10.0.0.2' },
+    });
+    expect(res.status).toBe(201);
+    expect(sentIp(proxy.unifiedOrders(res.body.order.outTradeNo)[0])).toBe('198.51.100.20');
+  });
+
   it('when the proxy-seen addresses are IPv6 in one /64, then they share one bucket', async () => {
     const s = await server({ TRUST_PROXY: '1', GUEST_SESSIONS_PER_MINUTE: '2' });
     const from = (ip: string) => guest(s, { 'x-forwarded-for': ip });
@@ -119,6 +132,19 @@ describe('limits shared by all instances through Redis', () => {
     expect(statuses).toEqual([201, 201, 201, 429, 429, 429]);
     const refused = await guest(one);
     expectRateLimited(refused);
+  });
+
+  it('when one address logs in over the limit on two instances, then 429 before WeChat is asked', async () => {
+    const [one, two] = await twoInstances({ LOGINS_PER_MINUTE: '2' });
+    const login = (s: ServerUnderTest, code: string) =>
+      call(`${s.url}/api/session`, { body: { code } });
+    expect((await login(one, sandbox.loginCode('limit-login-1').code)).status).toBe(200);
+    expect((await login(two, sandbox.loginCode('limit-login-2').code)).status).toBe(200);
+    const { code } = sandbox.loginCode('limit-login-3');
+    expectRateLimited(await login(one, code));
+    // The single-use code was never sent to WeChat: another deployment still logs in with it.
+    const elsewhere = await server({});
+    expect((await login(elsewhere, code)).status).toBe(200);
   });
 
   it('when one user places orders over the limit, then 429 before WeChat is called and no order is stored', async () => {
