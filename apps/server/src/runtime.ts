@@ -18,6 +18,7 @@ import { createOAuthLoginService } from './services/oauth-login-service.js';
 import { createOrderService } from './services/order-service.js';
 import { createOrderLocks } from './services/order-locks.js';
 import { createOrderSync } from './services/order-sync.js';
+import { createOrderSyncGate } from './services/order-sync-gate.js';
 import { createPaymentNotificationService } from './services/payment-notification-service.js';
 import { createPaymentState } from './services/payment-state.js';
 import { createProductService } from './services/product-service.js';
@@ -28,7 +29,6 @@ import { connectDatabase } from './stores/database.js';
 import type { Database } from './stores/database.js';
 import { createStores } from './stores/index.js';
 import type { Stores } from './stores/index.js';
-import type { OrderRecord } from './stores/order-store.js';
 import { createWeChatGateway } from './wechat/gateway.js';
 import { createV3WeChatGateway } from './wechat/gateway-v3.js';
 
@@ -93,27 +93,6 @@ export async function createRuntime(
   // production requires it) this process counts alone.
   const limiter = redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter();
   const limits = config.limits;
-  /** ?sync=1: one orderquery per order per interval, and a budget per user, over all instances. */
-  const mayQueryWeChat = async (order: OrderRecord) =>
-    (
-      await limiter
-        .take([
-          {
-            key: `order-sync:order:${order._id.toHexString()}`,
-            limit: 1,
-            windowMs: limits.syncIntervalSeconds * 1000,
-          },
-          {
-            key: `order-sync:user:${order.userId.toHexString()}`,
-            limit: limits.syncsPerMinute,
-            windowMs: 60_000,
-          },
-        ])
-        .catch((err: unknown) => {
-          log.warn({ err }, 'rate limiter unavailable; sync let through');
-          return { allowed: true };
-        })
-    ).allowed;
 
   const withOrderLock = createOrderLocks();
   const payments = createPaymentState({
@@ -197,7 +176,11 @@ export async function createRuntime(
       site: { url: config.publicUrl, name: config.h5WapName },
       orderTtlMinutes: config.orderTtlMinutes,
       maxChannelSwitches: limits.maxChannelSwitches,
-      mayQueryWeChat,
+      mayQueryWeChat: createOrderSyncGate(
+        limiter,
+        { intervalSeconds: limits.syncIntervalSeconds, perUserPerMinute: limits.syncsPerMinute },
+        log,
+      ),
     }),
     refunds,
     admin: createAdminService({
