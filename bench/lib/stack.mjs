@@ -90,6 +90,10 @@ export async function startStack({ logDir, runId, cpuProf = false }) {
         ...childEnv,
         // The job would query the bench's pending orders in the middle of a measurement.
         RECONCILE_ENABLED: 'false',
+        // The bench places orders as fast as it can from one address: not what limits are for.
+        ORDER_ACTIONS_PER_MINUTE: '100000',
+        ORDER_ACTIONS_PER_IP_PER_MINUTE: '1000000',
+        LOGINS_PER_MINUTE: '100000',
         // What a deployment logs: one line per request (to a file here).
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info',
       },

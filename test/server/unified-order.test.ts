@@ -1,9 +1,6 @@
-import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { formatWxTime, fromXml } from '@fen/wxpay';
+import { formatWxTime } from '@fen/wxpay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrderFrom, recordingProxy, sentIp } from './helpers/recording-proxy.js';
 import { control, prepayIdOf } from './helpers/sandbox-control.js';
 import {
   TestClock,
@@ -19,137 +16,12 @@ import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
 // order, and the request bodies on their way there (the sandbox does not show spbill_create_ip,
 // so the pay API is reached through a recording pass-through in front of it).
 
-/** Headers a pass-through must not copy: they describe one hop, not the message. */
-const HOP_HEADERS = new Set([
-  'host',
-  'connection',
-  'content-length',
-  'transfer-encoding',
-  'keep-alive',
-  'content-encoding',
-]);
-
-/** The unifiedorder request (APIv2) or the JSAPI prepay (APIv3), as the recorder keeps it. */
-const PREPAY_PATH = isV3 ? '/v3/pay/transactions/jsapi' : '/pay/unifiedorder';
-
-/**
- * A pass-through to the sandbox that keeps every request body it forwards (XML for APIv2, JSON
- * for APIv3). Headers go through both ways, so APIv3's Authorization and the sandbox's
- * Wechatpay-* signature headers arrive as they were made.
- */
-async function recordingProxy(target: string) {
-  // Fields by their wire names; a JSON body keeps its nesting (scene_info.payer_client_ip).
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const seen: Array<{ path: string; fields: Record<string, any> }> = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      try {
-        const text = body.toString('utf8');
-        seen.push({
-          path: (req.url ?? '').replace(/\?.*$/, ''),
-          fields: text.trimStart().startsWith('{') ? JSON.parse(text) : fromXml(body),
-        });
-      } catch {
-        // neither XML nor JSON (or empty): forwarded all the same; the sandbox answers it
-      }
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (!HOP_HEADERS.has(name) && typeof value === 'string') headers[name] = value;
-      }
-      void fetch(`${target}${req.url ?? ''}`, {
-        method: req.method ?? 'POST',
-        headers,
-        ...(body.length > 0 ? { body } : {}),
-        signal: AbortSignal.timeout(10_000),
-      }).then(
-        async (reply) => {
-          const out: Record<string, string> = {};
-          reply.headers.forEach((value, name) => {
-            if (!HOP_HEADERS.has(name)) out[name] = value;
-          });
-          res.writeHead(reply.status, out);
-          res.end(Buffer.from(await reply.arrayBuffer()));
-        },
-        () => {
-          res.writeHead(502);
-          res.end();
-        },
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    unifiedOrders: (outTradeNo: string) =>
-      seen
-        .filter((r) => r.path === PREPAY_PATH && r.fields.out_trade_no === outTradeNo)
-        .map((r) => r.fields),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-/** The payer's IP as sent: APIv2 spbill_create_ip, APIv3 scene_info.payer_client_ip. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const sentIp = (sent: Record<string, any> | undefined): unknown =>
-  isV3 ? sent?.scene_info?.payer_client_ip : sent?.spbill_create_ip;
-
 /** time_expire as each API writes it: yyyyMMddHHmmss, or RFC 3339 — both Beijing time. */
 function expectedTimeExpire(at: Date): string {
   const t = formatWxTime(at);
   if (!isV3) return t;
   const part = (from: number, to: number) => t.slice(from, to);
   return `${part(0, 4)}-${part(4, 6)}-${part(6, 8)}T${part(8, 10)}:${part(10, 12)}:${part(12, 14)}+08:00`;
-}
-
-/**
- * POST /api/orders over a socket bound to `localAddress` (any 127.0.0.0/8 address reaches the
- * server on 127.0.0.1), so the IP the server sees is one the test chose.
- */
-function createOrderFrom(
-  localAddress: string,
-  serverUrl: string,
-  token: string,
-  headers: Record<string, string> = {},
-  // Tests read response fields directly; the assertions are the type check (as `call` does).
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-): Promise<{ status: number; body: any }> {
-  const payload = JSON.stringify({ items: [{ productId: 'jasmine-tea', quantity: 1 }] });
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      `${serverUrl}/api/orders`,
-      {
-        method: 'POST',
-        localAddress,
-        timeout: 10_000,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-          ...headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
-          }),
-        );
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.end(payload);
-  });
 }
 
 let sandbox: Sandbox;

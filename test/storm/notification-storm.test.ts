@@ -61,6 +61,9 @@ beforeAll(async () => {
     RECONCILE_LEASE_SECONDS: String(plan.reconcile.leaseSeconds),
     SHUTDOWN_TIMEOUT_MS: '2000',
     LOG_LEVEL: 'warn',
+    // Thousands of orders a minute from 40 users on one address: a load test, not abuse.
+    ORDER_ACTIONS_PER_MINUTE: '100000',
+    ORDER_ACTIONS_PER_IP_PER_MINUTE: '1000000',
   });
   ports.forEach((port, i) =>
     servers.push(

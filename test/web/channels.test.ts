@@ -3,7 +3,14 @@ import { createWeChatApi, fromXml } from '@fen/wxpay';
 import { DEMO_MERCHANT, DEMO_MOBILE_APP, DEMO_OA_APP, openIdFor } from '@fen/wx-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { control } from '../server/helpers/sandbox-control.js';
-import { DEMO, call, eventually, isV3, startSandbox } from '../server/helpers/stack.js';
+import {
+  DEMO,
+  call,
+  eventually,
+  isV3,
+  startFenServer,
+  startSandbox,
+} from '../server/helpers/stack.js';
 import { appParamsSigned, payParamsSigned } from '../server/helpers/pay-version.js';
 import type { Sandbox, ServerUnderTest } from '../server/helpers/stack.js';
 import { officialAccountLogin, redirectOf, startChannelsServer } from './helpers/channels-stack.js';
@@ -217,10 +224,60 @@ describe('official account: OAuth, JSAPI pay and the JS-SDK', () => {
   });
 
   it('when the callback URL is opened again, then its single-use code is refused with a page, not a session', async () => {
-    const { callbackUrl } = await officialAccountLogin(server, sandbox, 'oa-refresh');
-    const again = await fetch(callbackUrl, { redirect: 'manual' });
+    const { callbackUrl, cookie } = await officialAccountLogin(server, sandbox, 'oa-refresh');
+    // Even with the nonce cookie kept (a browser clears it at the first callback).
+    const again = await fetch(callbackUrl, { redirect: 'manual', headers: { cookie } });
     expect(again.status).toBe(400);
     expect(await again.text()).toContain('Login failed');
+  });
+
+  it('when a callback URL made for one browser is opened by another client, then it is refused and nothing is created', async () => {
+    // Browser A starts the login and comes back from WeChat's authorize page with a code.
+    const started = await redirectOf(`${server.url}/oa/login?redirect=%2Fcheckout%3Fc%3Djsapi`);
+    expect(started.cookies).toMatch(/^fen_oa_nonce=[\w-]+$/);
+    const authorize = new URL(started.location.replace(/#wechat_redirect$/, ''));
+    authorize.searchParams.set('user', 'oa-victim');
+    const callbackUrl = (await redirectOf(authorize.href)).location;
+    const users = () => server.running.runtime.db.models.User.countDocuments();
+    const before = await users();
+    // Another client: without a cookie, or with the nonce of its own login.
+    const other = await redirectOf(`${server.url}/oa/login`);
+    for (const cookie of [undefined, other.cookies, 'fen_oa_nonce=AAAAAAAAAAAAAAAAAAAAAAAA']) {
+      const res = await fetch(callbackUrl, {
+        redirect: 'manual',
+        ...(cookie ? { headers: { cookie } } : {}),
+      });
+      expect(res.status, String(cookie)).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      expect(await res.text()).toContain('Login failed');
+    }
+    expect(await users()).toBe(before);
+    // The code was never exchanged: browser A, with its cookie, still logs in with it.
+    const landing = await redirectOf(callbackUrl, started.cookies);
+    expect(landing.location).toMatch(/^\/checkout\?c=jsapi#token=/);
+    expect(await users()).toBe(before + 1);
+  });
+
+  it('when /oa/login starts a login, then its nonce cookie is HttpOnly, SameSite=Lax and only for /oa/', async () => {
+    const res = await fetch(`${server.url}/oa/login`, { redirect: 'manual' });
+    const [cookie] = res.headers.getSetCookie();
+    expect(cookie).toMatch(
+      /^fen_oa_nonce=[\w-]{16,}; Max-Age=600; Path=\/oa\/; HttpOnly; SameSite=Lax$/,
+    );
+    // Served over HTTPS (PUBLIC_URL), the cookie is Secure.
+    const https = await startFenServer(sandbox, {
+      env: {
+        WX_OA_APPID: DEMO_OA_APP.appId,
+        WX_OA_APPSECRET: DEMO_OA_APP.secret,
+        PUBLIC_URL: 'https://shop.fen-test.example',
+      },
+    });
+    try {
+      const secure = await fetch(`${https.url}/oa/login`, { redirect: 'manual' });
+      expect(secure.headers.getSetCookie()[0]).toMatch(/; SameSite=Lax; Secure$/);
+    } finally {
+      await https.close();
+    }
   });
 
   it('when the state is forged or the redirect leaves the site, then nothing logs in', async () => {

@@ -1,9 +1,10 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestsRun, launchChromium, screenshotPath } from '../support/chromium.js';
 import { DEMO, call, startSandbox } from '../server/helpers/stack.js';
 import type { Sandbox, ServerUnderTest } from '../server/helpers/stack.js';
 import { startChannelsServer } from './helpers/channels-stack.js';
+import { cspWatch } from './helpers/csp-watch.js';
 
 // The web checkout in headless Chromium against the real server, database and sandbox: each
 // web channel from the shop page to "Paid", the way a buyer goes through it.
@@ -18,6 +19,13 @@ beforeAll(async () => {
   server = await startChannelsServer(sandbox);
   browser = await launchChromium();
 }, 30_000);
+
+// Every page runs under the server's Content-Security-Policy: a violation fails the test.
+const csp = cspWatch();
+afterEach(() => {
+  const seen = csp.violations.splice(0);
+  expect(seen, 'Content-Security-Policy violations').toEqual([]);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -50,7 +58,7 @@ async function serverOrder(outTradeNo: string) {
 
 describe.runIf(browserTestsRun)('the web checkout in Chromium', () => {
   it('when a buyer in the official account logs in with OAuth and pays through WeixinJSBridge, then the page shows Paid', async () => {
-    const page = await browser.newPage();
+    const page = await csp.newPage(browser);
     try {
       await page.goto(`${server.url}/checkout?c=jsapi`);
       // Not logged in: the page sends the browser to WeChat's (the sandbox's) authorize page.
@@ -72,7 +80,7 @@ describe.runIf(browserTestsRun)('the web checkout in Chromium', () => {
   }, 40_000);
 
   it('when a desktop buyer pays by scanning the QR code, then the page turns to Paid by itself', async () => {
-    const page = await browser.newPage({ viewport: { width: 900, height: 800 } });
+    const page = await csp.newPage(browser, { viewport: { width: 900, height: 800 } });
     try {
       await page.goto(`${server.url}/checkout?c=native`);
       await buyTwoTeas(page);
@@ -94,7 +102,7 @@ describe.runIf(browserTestsRun)('the web checkout in Chromium', () => {
   }, 40_000);
 
   it("when a mobile browser pays through WeChat's H5 cashier, then it comes back and shows Paid", async () => {
-    const page = await browser.newPage({
+    const page = await csp.newPage(browser, {
       userAgent: MOBILE_UA,
       viewport: { width: 390, height: 800 },
     });
@@ -116,7 +124,7 @@ describe.runIf(browserTestsRun)('the web checkout in Chromium', () => {
   }, 40_000);
 
   it('when the buyer cancels in the WeixinJSBridge cashier, then the order stays unpaid and can be paid again', async () => {
-    const page = await browser.newPage();
+    const page = await csp.newPage(browser);
     try {
       await page.goto(`${server.url}/checkout?c=jsapi`);
       await page.locator('#fen-sandbox-authorize').waitFor();

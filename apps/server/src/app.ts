@@ -3,6 +3,10 @@ import Koa from 'koa';
 import { requireAdmin, requireSession } from './http/auth.js';
 import type { AppState } from './http/context.js';
 import { errorHandler } from './http/error-handler.js';
+import { routeRateLimits } from './http/rate-limit.js';
+import { securityHeaders } from './http/security-headers.js';
+import type { RateLimiter } from './http/rate-limiter.js';
+import type { RateLimitSettings } from './config.js';
 import type { Logger } from './logger.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
@@ -23,8 +27,11 @@ import type { SessionService } from './services/session-service.js';
 /** What the HTTP layer needs; built by `createRuntime`, or by hand in a test. */
 export interface AppDeps {
   log: Logger;
-  /** Trust X-Forwarded-For (only behind a proxy that sets it). */
-  trustProxy: boolean;
+  /** Proxy hops in front of the server that append to X-Forwarded-For (0: none). */
+  trustProxy: number;
+  /** Counts the rate-limited routes' requests (Redis, shared by all instances). */
+  limiter: RateLimiter;
+  limits: RateLimitSettings;
   adminToken: string;
   sessions: SessionService;
   /** The web channels: checkout page, official-account login, guest sessions, JS-SDK. */
@@ -41,23 +48,28 @@ export interface AppDeps {
 /** Builds the Koa app. It never listens: `startServer` (or a test) does. */
 export function createApp(deps: AppDeps): Koa<AppState> {
   const app = new Koa<AppState>();
-  app.proxy = deps.trustProxy;
+  // Behind N proxies only the last N X-Forwarded-For entries were written by them; ctx.ip is the
+  // leftmost of those, never an entry the client wrote itself.
+  app.proxy = deps.trustProxy > 0;
+  app.maxIpsCount = deps.trustProxy;
   // Errors are rendered (and logged with the request id) by errorHandler; silence Koa's printer.
   app.silent = true;
   app.use(errorHandler(deps.log));
+  app.use(securityHeaders());
 
   const session = requireSession((token) => deps.sessions.verify(token));
   const admin = requireAdmin(deps.adminToken);
+  const limits = routeRateLimits(deps.limiter, deps.limits);
   const routers = [
     healthRoutes(deps.health),
     notifyRoutes({
       payment: deps.handlePaymentNotification,
       refund: deps.handleRefundNotification,
     }),
-    sessionRoutes(deps.sessions),
-    webRoutes(deps.web),
+    sessionRoutes(deps.sessions, limits.logins),
+    webRoutes(deps.web, limits),
     productRoutes(deps.products, session),
-    orderRoutes(deps.orders, session),
+    orderRoutes(deps.orders, session, limits.orderActions),
     adminRoutes({ admin: deps.admin, refunds: deps.refunds }, admin),
   ];
   for (const router of routers) {

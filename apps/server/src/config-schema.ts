@@ -16,6 +16,12 @@ const flag = (fallback: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1' || value === 'yes');
+/** Proxy hops in front of the server: a count, or the older `true` / `false` (1 / 0). */
+const proxyHops = z
+  .string()
+  .default('0')
+  .transform((value) => (value === 'true' ? '1' : value === 'false' ? '0' : value))
+  .pipe(z.coerce.number<string>().int().min(0).max(10));
 /** Empty strings in a .env file mean "not set". */
 const optionalString = z
   .string()
@@ -196,9 +202,6 @@ export const envSchema = z.object({
   SESSION_TTL_SECONDS: intFrom(60, 30 * 86_400, 86_400).describe(
     'How long a session token is valid, in seconds.',
   ),
-  GUEST_SESSIONS_PER_MINUTE: intFrom(1, 100_000, 30).describe(
-    'Guest sessions (Native / H5 pay, each one a new user) one client IP may open per minute, per instance.',
-  ),
   ADMIN_TOKEN: z
     .string()
     .min(16, 'must be at least 16 characters')
@@ -208,8 +211,30 @@ export const envSchema = z.object({
   ORDER_TTL_MINUTES: intFrom(1, 1440, 30).describe(
     'How long an order can be paid (`time_expire`), in minutes.',
   ),
-  TRUST_PROXY: flag(false).describe(
-    "Read the client's address from `X-Forwarded-For`: only behind a proxy that sets it.",
+  // Client addresses and rate limits (issue 15 §3): one block, kept together.
+  TRUST_PROXY: proxyHops.describe(
+    'Proxies in front of the server that append to `X-Forwarded-For` (0: none): the client is whom the outermost saw, never what it wrote. `true` / `false`: 1 / 0.',
+  ),
+  GUEST_SESSIONS_PER_MINUTE: intFrom(1, 100_000, 30).describe(
+    'Guest sessions (Native / H5 pay, each one a new user) one client address (IPv6: its /64) may open per minute, over all instances.',
+  ),
+  LOGINS_PER_MINUTE: intFrom(1, 100_000, 60).describe(
+    'Logins (`POST /api/session`, the OAuth callback: each a call to WeChat) one client address may make per minute.',
+  ),
+  ORDER_ACTIONS_PER_MINUTE: intFrom(1, 100_000, 30).describe(
+    'Order creations, pay requests (channel switches) and cancels one user may make per minute.',
+  ),
+  ORDER_ACTIONS_PER_IP_PER_MINUTE: intFrom(1, 1_000_000, 600).describe(
+    'The same per client address, all its users together (generous: many shoppers may share one address behind a carrier NAT).',
+  ),
+  ORDER_SYNC_INTERVAL_SECONDS: intFrom(1, 3600, 3).describe(
+    '`?sync=1` asks WeChat (orderquery) about one order at most once in this many seconds; a sync in between answers from the database.',
+  ),
+  ORDER_SYNCS_PER_MINUTE: intFrom(1, 100_000, 60).describe(
+    "Orderqueries one user's `?sync=1` calls may cause per minute, over all their orders; beyond, they answer from the database.",
+  ),
+  ORDER_MAX_CHANNEL_SWITCHES: intFrom(0, 100, 4).describe(
+    'How many times one order may move to another pay channel (each a closeorder and a new unifiedorder); a further switch is refused.',
   ),
   RECONCILE_ENABLED: flag(true).describe('Run the reconciliation job.'),
   RECONCILE_INTERVAL_SECONDS: intFrom(1, 86_400, 60).describe(

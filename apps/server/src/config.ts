@@ -9,6 +9,17 @@ import type { FenMode } from './production/mode.js';
 import { productionIssues } from './production/production-checks.js';
 import type { ProductionReport } from './production/production-checks.js';
 
+/** The limits of http/rate-limit.ts and the order service, from their settings. */
+export interface RateLimitSettings {
+  guestSessionsPerMinute: number;
+  loginsPerMinute: number;
+  orderActionsPerMinute: number;
+  orderActionsPerIpPerMinute: number;
+  syncIntervalSeconds: number;
+  syncsPerMinute: number;
+  maxChannelSwitches: number;
+}
+
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Everything the server needs, validated. Holds secrets: never log or return it. */
@@ -22,7 +33,8 @@ export interface Config {
   /** Put before every Redis key, so deployments sharing one Redis keep their own tokens. */
   redisKeyPrefix: string;
   logLevel: LogLevel;
-  trustProxy: boolean;
+  /** Proxy hops in front of the server that append to X-Forwarded-For (0: none). */
+  trustProxy: number;
   shutdownTimeoutMs: number;
   wx: {
     /** The mini-program. */
@@ -63,9 +75,9 @@ export interface Config {
   session: {
     secret: string;
     ttlSeconds: number;
-    /** Guest sessions (each one a new user) one client IP may open per minute, per instance. */
-    guestsPerMinute: number;
   };
+  /** Rate limits, shared by all instances through Redis (see http/rate-limit.ts). */
+  limits: RateLimitSettings;
   adminToken: string;
   orderTtlMinutes: number;
   reconcile: {
@@ -189,7 +201,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     session: {
       secret: e.SESSION_SECRET,
       ttlSeconds: e.SESSION_TTL_SECONDS,
-      guestsPerMinute: e.GUEST_SESSIONS_PER_MINUTE,
+    },
+    limits: {
+      guestSessionsPerMinute: e.GUEST_SESSIONS_PER_MINUTE,
+      loginsPerMinute: e.LOGINS_PER_MINUTE,
+      orderActionsPerMinute: e.ORDER_ACTIONS_PER_MINUTE,
+      orderActionsPerIpPerMinute: e.ORDER_ACTIONS_PER_IP_PER_MINUTE,
+      syncIntervalSeconds: e.ORDER_SYNC_INTERVAL_SECONDS,
+      syncsPerMinute: e.ORDER_SYNCS_PER_MINUTE,
+      maxChannelSwitches: e.ORDER_MAX_CHANNEL_SWITCHES,
     },
     adminToken: e.ADMIN_TOKEN,
     orderTtlMinutes: e.ORDER_TTL_MINUTES,

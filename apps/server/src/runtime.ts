@@ -6,7 +6,8 @@ import type { AppDeps } from './app.js';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import { createRateLimiter } from './http/rate-limit.js';
+import { createMemoryRateLimiter } from './http/rate-limiter-memory.js';
+import { createRedisRateLimiter } from './http/rate-limiter.js';
 import { createMongoLease, createRedisLease } from './jobs/lease.js';
 import { createReconcileJob } from './jobs/reconcile-job.js';
 import type { ReconcileJob } from './jobs/reconcile-job.js';
@@ -18,6 +19,7 @@ import { createOAuthLoginService } from './services/oauth-login-service.js';
 import { createOrderService } from './services/order-service.js';
 import { createOrderLocks } from './services/order-locks.js';
 import { createOrderSync } from './services/order-sync.js';
+import { createOrderSyncGate } from './services/order-sync-gate.js';
 import { createPaymentNotificationService } from './services/payment-notification-service.js';
 import { createPaymentState } from './services/payment-state.js';
 import { createProductService } from './services/product-service.js';
@@ -88,6 +90,11 @@ export async function createRuntime(
       ? createV3WeChatGateway(config, tokenCache, options.wechatClock ?? systemClock)
       : createWeChatGateway(config, tokenCache);
 
+  // Rate limits live in Redis, shared by all instances; without Redis (sandbox mode only:
+  // production requires it) this process counts alone.
+  const limiter = redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter();
+  const limits = config.limits;
+
   const withOrderLock = createOrderLocks();
   const payments = createPaymentState({
     orders: stores.orders,
@@ -149,6 +156,8 @@ export async function createRuntime(
   const deps: AppDeps = {
     log,
     trustProxy: config.trustProxy,
+    limiter,
+    limits,
     adminToken: config.adminToken,
     sessions,
     web: {
@@ -160,7 +169,6 @@ export async function createRuntime(
         secret: config.session.secret,
       }),
       sessions,
-      guestLimiter: createRateLimiter({ limit: config.session.guestsPerMinute, windowMs: 60_000 }),
       jssdkConfig: (url) => wechat.jssdkConfig(url),
       publicUrl: config.publicUrl,
       ...(config.webSandboxUrl ? { sandboxUrl: config.webSandboxUrl } : {}),
@@ -178,6 +186,12 @@ export async function createRuntime(
       notifyUrl: config.pay.notifyUrl,
       site: { url: config.publicUrl, name: config.h5WapName },
       orderTtlMinutes: config.orderTtlMinutes,
+      maxChannelSwitches: limits.maxChannelSwitches,
+      mayQueryWeChat: createOrderSyncGate(
+        limiter,
+        { intervalSeconds: limits.syncIntervalSeconds, perUserPerMinute: limits.syncsPerMinute },
+        log,
+      ),
     }),
     refunds,
     admin: createAdminService({

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
+import { answerNotReady } from './http/not-ready.js';
 import type { ReconcileReport } from './jobs/reconcile-job.js';
 import { createRuntime } from './runtime.js';
 import type { Runtime, RuntimeOptions } from './runtime.js';
@@ -28,7 +29,8 @@ export interface RunningServer {
 
 /**
  * Binds the port first and then builds the runtime, so a config that needs its own URL (the
- * notify URL on port 0 in tests) can be derived from the bound port.
+ * notify URL on port 0 in tests) can be derived from the bound port. Until the runtime is ready
+ * every request is answered 503 with Retry-After (never left hanging).
  */
 export async function startServer(
   config: Config | ((port: number) => Config),
@@ -39,6 +41,25 @@ export async function startServer(
   // A client may half-close its side once it has sent a request (fuzzing found `GET /healthz`
   // then FIN unanswered): by default Node aborts such requests; answer them, then close.
   Object.assign(server, { httpAllowHalfOpen: true });
+  let inFlight = 0;
+  let closing = false;
+  let drained: (() => void) | undefined;
+  /** Set once the runtime is built; until then every request is answered 503. */
+  const ready: { handle?: ReturnType<Runtime['app']['callback']> } = {};
+  server.on('request', (req, res) => {
+    const { handle } = ready;
+    if (!handle) {
+      answerNotReady(req, res);
+      return;
+    }
+    inFlight += 1;
+    if (closing) res.setHeader('Connection', 'close');
+    res.on('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) drained?.();
+    });
+    void handle(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(initial?.port ?? 0, initial?.host ?? '127.0.0.1', () => resolve());
@@ -48,22 +69,12 @@ export async function startServer(
   try {
     runtime = await createRuntime(typeof config === 'function' ? config(port) : config, options);
   } catch (err) {
-    await new Promise((resolve) => server.close(resolve));
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeAllConnections();
+    await closed;
     throw err;
   }
-  let inFlight = 0;
-  let closing = false;
-  let drained: (() => void) | undefined;
-  const handle = runtime.app.callback();
-  server.on('request', (req, res) => {
-    inFlight += 1;
-    if (closing) res.setHeader('Connection', 'close');
-    res.on('close', () => {
-      inFlight -= 1;
-      if (inFlight === 0) drained?.();
-    });
-    void handle(req, res);
-  });
+  ready.handle = runtime.app.callback();
   if (options.startJob ?? runtime.config.reconcile.enabled) runtime.job.start();
 
   let closed: Promise<void> | undefined;

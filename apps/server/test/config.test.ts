@@ -22,6 +22,30 @@ describe('loadConfig', () => {
     expect(config.pay.certificate.cert).toMatch(/^-----BEGIN CERTIFICATE-----/);
     expect(config.pay.certificate.key).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     expect(config.reconcile.intervalSeconds).toBe(60);
+    expect(config.trustProxy).toBe(0);
+    expect(config.limits).toEqual({
+      guestSessionsPerMinute: 30,
+      loginsPerMinute: 60,
+      orderActionsPerMinute: 30,
+      orderActionsPerIpPerMinute: 600,
+      syncIntervalSeconds: 3,
+      syncsPerMinute: 60,
+      maxChannelSwitches: 4,
+    });
+  });
+
+  it('when TRUST_PROXY is a hop count or the older true / false, then it is that many hops', () => {
+    for (const [given, hops] of [
+      ['0', 0],
+      ['2', 2],
+      ['true', 1],
+      ['false', 0],
+    ] as const) {
+      expect(loadConfig({ ...valid, TRUST_PROXY: given }).trustProxy, given).toBe(hops);
+    }
+    for (const bad of ['yes-please', '-1', '1.5', '11']) {
+      expect(issuesOf({ ...valid, TRUST_PROXY: bad }).join('\n'), bad).toMatch(/^TRUST_PROXY: /);
+    }
   });
 
   it('when the environment is empty, then every required key is reported at once', () => {

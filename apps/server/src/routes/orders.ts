@@ -27,11 +27,16 @@ const payOrderSchema = z.strictObject({ channel: z.enum(PAY_CHANNELS).optional()
 const userId = (ctx: AppContext): string => ctx.state.user?.id ?? '';
 
 /** The payer's orders: create, pay again, list, read (optionally syncing), cancel. */
-export function orderRoutes(orders: OrderService, auth: Koa.Middleware<AppState>) {
+export function orderRoutes(
+  orders: OrderService,
+  auth: Koa.Middleware<AppState>,
+  /** Rate limit of the routes that call WeChat to create or close a payment. */
+  limit: Koa.Middleware<AppState>,
+) {
   const router = new Router<AppState>({ prefix: '/api/orders' });
   router.use(auth);
 
-  router.post('/', async (ctx) => {
+  router.post('/', limit, async (ctx) => {
     const input = validate(createOrderSchema, await readJsonBody(ctx.req), 'order');
     const idempotencyKey = validate(
       idempotencyKeySchema,
@@ -62,7 +67,7 @@ export function orderRoutes(orders: OrderService, auth: Koa.Middleware<AppState>
     ctx.body = body;
   });
 
-  router.post('/:id/pay', async (ctx) => {
+  router.post('/:id/pay', limit, async (ctx) => {
     const input = validate(payOrderSchema, await readJsonBody(ctx.req), 'pay request');
     ctx.body = await orders.pay(userId(ctx), ctx.params.id ?? '', {
       ...(input.channel ? { channel: input.channel } : {}),
@@ -71,7 +76,7 @@ export function orderRoutes(orders: OrderService, auth: Koa.Middleware<AppState>
     });
   });
 
-  router.post('/:id/cancel', async (ctx) => {
+  router.post('/:id/cancel', limit, async (ctx) => {
     const body: OrderResponse = {
       order: await orders.cancel(userId(ctx), ctx.params.id ?? '', ctx.state.log),
     };

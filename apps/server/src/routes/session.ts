@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import type Koa from 'koa';
 import { z } from 'zod';
 import type { AppState } from '../http/context.js';
 import { readJsonBody } from '../http/request-body.js';
@@ -10,9 +11,9 @@ const createSessionSchema = z.strictObject({
 });
 
 /** POST /api/session {code}: wx.login() code → our own session token. */
-export function sessionRoutes(sessions: SessionService) {
+export function sessionRoutes(sessions: SessionService, limit: Koa.Middleware<AppState>) {
   const router = new Router<AppState>();
-  router.post('/api/session', async (ctx) => {
+  router.post('/api/session', limit, async (ctx) => {
     const { code } = validate(createSessionSchema, await readJsonBody(ctx.req), 'session request');
     ctx.body = await sessions.login(code, ctx.state.log);
   });

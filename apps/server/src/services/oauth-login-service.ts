@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { appError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -6,7 +7,7 @@ import type { SessionService } from './session-service.js';
 import { issueSignedToken, readSignedToken } from './signed-token.js';
 
 /** How long a browser may take between leaving for WeChat's authorize page and coming back. */
-const STATE_TTL_SECONDS = 600;
+export const STATE_TTL_SECONDS = 600;
 /** WeChat returns `state` up to 128 bytes; a signed state with a longer path would not fit. */
 const MAX_REDIRECT_CHARS = 40;
 
@@ -24,14 +25,20 @@ export interface OAuthLoginDeps {
  * Official-account login in a web page [D-oauth]: `snsapi_base` OAuth, whose code becomes the
  * openid (and so a session) once. `state` is signed and expires, so a forged or replayed
  * callback cannot pick where the browser lands; it only ever lands on a path of this site.
+ * It is also bound to the browser that started: signed with a random nonce that browser keeps
+ * in a cookie (the route's part), so a callback URL made for one browser logs no other in.
+ * The nonce goes into the key rather than the state, which WeChat caps at 128 bytes.
  */
 export function createOAuthLoginService(deps: OAuthLoginDeps) {
   const secret = `${deps.secret}:oauth-state`;
   const nowSeconds = () => Math.floor(deps.clock.now().getTime() / 1000);
 
   return {
-    /** Where to send the browser; `redirect` is a path of this site to come back to. */
-    authorizeUrl(redirect: string): string {
+    /**
+     * Where to send the browser; `redirect` is a path of this site to come back to. `nonce`
+     * must come back with the callback (the browser's cookie).
+     */
+    start(redirect: string): { url: string; nonce: string } {
       const isLocalPath = redirect.startsWith('/') && !redirect.startsWith('//');
       if (!isLocalPath || redirect.length > MAX_REDIRECT_CHARS || /[\\\s]/.test(redirect)) {
         throw appError(
@@ -39,13 +46,21 @@ export function createOAuthLoginService(deps: OAuthLoginDeps) {
           `redirect must be a path of this site of at most ${MAX_REDIRECT_CHARS} characters`,
         );
       }
-      const state = issueSignedToken({ r: redirect, e: nowSeconds() + STATE_TTL_SECONDS }, secret);
-      return deps.wechat.oauthAuthorizeUrl(`${deps.publicUrl}/oa/callback`, state);
+      const nonce = randomBytes(18).toString('base64url');
+      const state = issueSignedToken(
+        { r: redirect, e: nowSeconds() + STATE_TTL_SECONDS },
+        `${secret}:${nonce}`,
+      );
+      return { url: deps.wechat.oauthAuthorizeUrl(`${deps.publicUrl}/oa/callback`, state), nonce };
     },
 
-    /** The callback: the code becomes a session; the answer says where the browser goes next. */
-    async finish(code: string, state: string, log: Logger) {
-      const value = readSignedToken(state, secret);
+    /**
+     * The callback: the code becomes a session; the answer says where the browser goes next.
+     * Without the nonce of the browser that started (`undefined`: no cookie) nothing happens:
+     * the code is not even exchanged.
+     */
+    async finish(code: string, state: string, nonce: string | undefined, log: Logger) {
+      const value = nonce ? readSignedToken(state, `${secret}:${nonce}`) : undefined;
       const redirect = value?.r;
       const expires = value?.e;
       if (typeof redirect !== 'string' || typeof expires !== 'number' || expires < nowSeconds()) {

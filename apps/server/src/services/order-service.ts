@@ -50,6 +50,13 @@ export interface OrderServiceDeps {
   orderTtlMinutes: number;
   /** The site H5 pay names in scene_info. */
   site: { url: string; name: string };
+  /** How many times one order may move to another channel (ORDER_MAX_CHANNEL_SWITCHES). */
+  maxChannelSwitches: number;
+  /**
+   * Whether a `?sync=1` may ask WeChat about this order now (runtime: at most once per
+   * ORDER_SYNC_INTERVAL_SECONDS per order, in Redis); default always.
+   */
+  mayQueryWeChat?(order: OrderRecord): Promise<boolean>;
 }
 
 /** Merges repeated products so the same cart always prices (and compares) the same way. */
@@ -356,6 +363,13 @@ export function createOrderService(deps: OrderServiceDeps) {
           if (fresh.expiresAt.getTime() <= clock.now().getTime()) {
             throw appError('ORDER_NOT_PAYABLE', 'the order has expired');
           }
+          // Each switch is a closeorder and a new unifiedorder, and one more out_trade_no kept.
+          if (fresh.formerOutTradeNos.length >= deps.maxChannelSwitches) {
+            throw appError(
+              'CONFLICT',
+              `该订单已更换支付方式 ${deps.maxChannelSwitches} 次，不能再更换；请用当前方式支付或重新下单`,
+            );
+          }
           return payParamsFor(await switchChannel(fresh, channel, clientIp, log), log);
         }
         return payParamsFor(fresh, log);
@@ -374,6 +388,10 @@ export function createOrderService(deps: OrderServiceDeps) {
       const order = await orders.findForUser(orderId, userId);
       if (!order) throw appError('NOT_FOUND', 'no such order');
       if (!options.sync || order.status !== 'PENDING') return toApiOrder(order);
+      if (deps.mayQueryWeChat && !(await deps.mayQueryWeChat(order))) {
+        // Asked too often: what the database knows, once a sync in flight here has finished.
+        return toApiOrder(await locked(order, (fresh) => Promise.resolve(fresh)));
+      }
       try {
         return toApiOrder(
           await locked(order, async (fresh) => (await sync.sync(fresh, options.log)).order),

@@ -231,7 +231,9 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function checkoutPage(options: { sandboxUrl?: string | undefined }): string {
+/** The page; `nonce` is the response's CSP nonce, on each of its script and style elements. */
+export function checkoutPage(options: { sandboxUrl?: string | undefined; nonce: string }): string {
+  const nonce = escapeHtml(options.nonce);
   const channels = webCheckoutChannels();
   const links = channels
     .map(
@@ -240,7 +242,7 @@ export function checkoutPage(options: { sandboxUrl?: string | undefined }): stri
     )
     .join('\n');
   const bridge = options.sandboxUrl
-    ? `<script src="${escapeHtml(options.sandboxUrl)}/__sandbox/jsbridge.js"></script>`
+    ? `<script nonce="${nonce}" src="${escapeHtml(options.sandboxUrl)}/__sandbox/jsbridge.js"></script>`
     : '';
   return `<!doctype html>
 <html lang="en">
@@ -248,7 +250,7 @@ export function checkoutPage(options: { sandboxUrl?: string | undefined }): stri
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Fen checkout</title>
-<style>${STYLE}</style>
+<style nonce="${nonce}">${STYLE}</style>
 ${bridge}
 </head>
 <body>
@@ -263,16 +265,16 @@ ${links}
 <p id="status" role="status"></p>
 <section id="payment" aria-live="polite"></section>
 </main>
-<script>const CHANNELS = ${JSON.stringify(channels).replace(/</g, '\\u003c')};
+<script nonce="${nonce}">const CHANNELS = ${JSON.stringify(channels).replace(/</g, '\\u003c')};
 ${SCRIPT}</script>
 </body>
 </html>`;
 }
 
 /** The OAuth callback could not log in: say why, and offer a fresh start. */
-export function loginFailedPage(message: string): string {
+export function loginFailedPage(message: string, nonce: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Login failed</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>Login failed</title><style nonce="${escapeHtml(nonce)}">${STYLE}</style></head>
 <body><main><h1>Login failed</h1><p class="failed" id="reason">${escapeHtml(message)}</p>
 <p><a href="/oa/login?redirect=%2Fcheckout%3Fc%3Djsapi">Log in again</a></p></main></body></html>`;
 }

@@ -47,6 +47,7 @@ export async function createServiceRig() {
     notifyUrl: 'https://shop.example/wxpay/notify',
     orderTtlMinutes: 30,
     site: { url: 'https://shop.example', name: 'Fen' },
+    maxChannelSwitches: 4,
   });
   const refundService = createRefundService({
     ...stores,

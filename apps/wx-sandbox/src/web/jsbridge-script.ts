@@ -49,7 +49,12 @@ export const JSBRIDGE_JS = String.raw`/* Fen WeChat sandbox: WeixinJSBridge stan
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    // Styles through the CSSOM: the merchant's page may forbid style attributes (CSP), and
+    // WeChat's own cashier is not part of the page at all.
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'style') node.style.cssText = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
     if (text !== undefined) node.textContent = text;
     return node;
   }
