@@ -1,9 +1,7 @@
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { formatWxTime, fromXml } from '@fen/wxpay';
+import { formatWxTime } from '@fen/wxpay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordingProxy } from './helpers/recording-proxy.js';
 import { control, prepayIdOf } from './helpers/sandbox-control.js';
 import {
   TestClock,
@@ -19,81 +17,8 @@ import type { Sandbox, ServerUnderTest } from './helpers/stack.js';
 // order, and the request bodies on their way there (the sandbox does not show spbill_create_ip,
 // so the pay API is reached through a recording pass-through in front of it).
 
-/** Headers a pass-through must not copy: they describe one hop, not the message. */
-const HOP_HEADERS = new Set([
-  'host',
-  'connection',
-  'content-length',
-  'transfer-encoding',
-  'keep-alive',
-  'content-encoding',
-]);
-
 /** The unifiedorder request (APIv2) or the JSAPI prepay (APIv3), as the recorder keeps it. */
 const PREPAY_PATH = isV3 ? '/v3/pay/transactions/jsapi' : '/pay/unifiedorder';
-
-/**
- * A pass-through to the sandbox that keeps every request body it forwards (XML for APIv2, JSON
- * for APIv3). Headers go through both ways, so APIv3's Authorization and the sandbox's
- * Wechatpay-* signature headers arrive as they were made.
- */
-async function recordingProxy(target: string) {
-  // Fields by their wire names; a JSON body keeps its nesting (scene_info.payer_client_ip).
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const seen: Array<{ path: string; fields: Record<string, any> }> = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      try {
-        const text = body.toString('utf8');
-        seen.push({
-          path: (req.url ?? '').replace(/\?.*$/, ''),
-          fields: text.trimStart().startsWith('{') ? JSON.parse(text) : fromXml(body),
-        });
-      } catch {
-        // neither XML nor JSON (or empty): forwarded all the same; the sandbox answers it
-      }
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (!HOP_HEADERS.has(name) && typeof value === 'string') headers[name] = value;
-      }
-      void fetch(`${target}${req.url ?? ''}`, {
-        method: req.method ?? 'POST',
-        headers,
-        ...(body.length > 0 ? { body } : {}),
-        signal: AbortSignal.timeout(10_000),
-      }).then(
-        async (reply) => {
-          const out: Record<string, string> = {};
-          reply.headers.forEach((value, name) => {
-            if (!HOP_HEADERS.has(name)) out[name] = value;
-          });
-          res.writeHead(reply.status, out);
-          res.end(Buffer.from(await reply.arrayBuffer()));
-        },
-        () => {
-          res.writeHead(502);
-          res.end();
-        },
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    unifiedOrders: (outTradeNo: string) =>
-      seen
-        .filter((r) => r.path === PREPAY_PATH && r.fields.out_trade_no === outTradeNo)
-        .map((r) => r.fields),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 /** The payer's IP as sent: APIv2 spbill_create_ip, APIv3 scene_info.payer_client_ip. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -155,6 +80,11 @@ function createOrderFrom(
 let sandbox: Sandbox;
 let wechat: ReturnType<typeof control>;
 let proxy: Awaited<ReturnType<typeof recordingProxy>>;
+const unifiedOrders = (outTradeNo: string) =>
+  proxy
+    .requests(PREPAY_PATH)
+    .filter((r) => r.fields.out_trade_no === outTradeNo)
+    .map((r) => r.fields);
 const clock = new TestClock();
 /** TRUST_PROXY off (the default), a day to pay, and a clock the test moves. */
 let direct: ServerUnderTest;
@@ -202,7 +132,7 @@ describe('unifiedorder parameters', () => {
     });
     expect(res.status).toBe(201);
     const { order } = res.body;
-    const [sent] = proxy.unifiedOrders(order.outTradeNo);
+    const [sent] = unifiedOrders(order.outTradeNo);
     expect(sentIp(sent)).toBe('127.0.0.2');
     expect(sent?.time_expire).toBe(expectedTimeExpire(new Date(order.expiresAt)));
     expect(sent?.notify_url).toBe(`${direct.url}${notifyPaths.payment}`);
@@ -221,12 +151,12 @@ describe('unifiedorder parameters', () => {
       'x-forwarded-for': '203.0.113.7',
     });
     expect(forwarded.status).toBe(201);
-    const [sent] = proxy.unifiedOrders(forwarded.body.order.outTradeNo);
+    const [sent] = unifiedOrders(forwarded.body.order.outTradeNo);
     expect(sentIp(sent)).toBe('203.0.113.7');
     expect(sent?.notify_url).toBe(`${proxied.url}${notifyPaths.payment}`);
     // Without the header, the socket's own address.
     const plain = await createOrderFrom('127.0.0.3', proxied.url, token);
-    expect(sentIp(proxy.unifiedOrders(plain.body.order.outTradeNo)[0])).toBe('127.0.0.3');
+    expect(sentIp(unifiedOrders(plain.body.order.outTradeNo)[0])).toBe('127.0.0.3');
   });
 });
 
@@ -249,7 +179,7 @@ describe('paying again after the prepay_id has lapsed', () => {
       clock.advance(-121 * 60_000);
     }
     expect(again.status).toBe(200);
-    const sent = proxy.unifiedOrders(created.order.outTradeNo);
+    const sent = unifiedOrders(created.order.outTradeNo);
     expect(sent).toHaveLength(2);
     // The same parameters (APIv2: nonce included): WeChat takes it as the same order.
     expect(sent[1]).toEqual(sent[0]);
