@@ -2,6 +2,7 @@ import type { HealthResponse } from '@fen/contracts';
 import Koa from 'koa';
 import { requireAdmin, requireSession } from './http/auth.js';
 import type { AppState } from './http/context.js';
+import type { Operator } from './http/operators.js';
 import { errorHandler } from './http/error-handler.js';
 import type { Logger } from './logger.js';
 import { adminRoutes } from './routes/admin.js';
@@ -25,7 +26,8 @@ export interface AppDeps {
   log: Logger;
   /** Trust X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
-  adminToken: string;
+  /** Who may call `/admin` (http/operators.ts). */
+  operators: readonly Operator[];
   sessions: SessionService;
   /** The web channels: checkout page, official-account login, guest sessions, JS-SDK. */
   web: WebRoutesDeps;
@@ -47,7 +49,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(errorHandler(deps.log));
 
   const session = requireSession((token) => deps.sessions.verify(token));
-  const admin = requireAdmin(deps.adminToken);
+  const admin = requireAdmin(deps.operators);
   const routers = [
     healthRoutes(deps.health),
     notifyRoutes({

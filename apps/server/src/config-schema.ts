@@ -179,10 +179,14 @@ export const envSchema = z.object({
   GUEST_SESSIONS_PER_MINUTE: intFrom(1, 100_000, 30).describe(
     'Guest sessions (Native / H5 pay, each one a new user) one client IP may open per minute, per instance.',
   ),
-  ADMIN_TOKEN: z
-    .string()
-    .min(16, 'must be at least 16 characters')
-    .describe('The bearer token of the `/admin` routes; at least 16 characters.'),
+  ADMIN_TOKEN: optionalString
+    .pipe(z.string().min(16, 'must be at least 16 characters').optional())
+    .describe(
+      'One shared bearer token for the `/admin` routes, the operator `admin`; at least 16 characters. Prefer `ADMIN_TOKENS`.',
+    ),
+  ADMIN_TOKENS: optionalString.describe(
+    'The operators of the `/admin` routes, comma-separated `name:sha256hex`: each name (1–32 of `A-Z a-z 0-9 _ . -`) with the hex SHA-256 of that operator\'s bearer token (`sha256sum` of the token, without a newline). Refunds, timelines and logs record the name. With `ADMIN_TOKEN` too, that one is the operator `admin`; one of the two is required.',
+  ),
   ORDER_TTL_MINUTES: intFrom(1, 1440, 30).describe(
     'How long an order can be paid (`time_expire`), in minutes.',
   ),

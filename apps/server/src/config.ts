@@ -3,6 +3,8 @@ import type { MerchantCertificate } from './config-certificates.js';
 import { loadPayV3Config } from './config-v3.js';
 import type { PayV3Config } from './config-v3.js';
 import { envSchema } from './config-schema.js';
+import { parseOperators } from './http/operators.js';
+import type { Operator } from './http/operators.js';
 import type { LOG_LEVELS } from './config-schema.js';
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -58,7 +60,10 @@ export interface Config {
     /** Guest sessions (each one a new user) one client IP may open per minute, per instance. */
     guestsPerMinute: number;
   };
-  adminToken: string;
+  /** `ADMIN_TOKEN`, when set (also the operator `admin` in `operators`). */
+  adminToken?: string;
+  /** Who may call `/admin`: `ADMIN_TOKENS` and `ADMIN_TOKEN` (http/operators.ts). */
+  operators: Operator[];
   orderTtlMinutes: number;
   reconcile: {
     enabled: boolean;
@@ -123,6 +128,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ? loadPayV3Config(env, certificate, parsed.data.WXPAY_V3_API_BASE, issues)
       : undefined;
   if (parsed.success) notifyRouteIssues(parsed.data, issues);
+  // Read from the raw values too when other settings failed, so "no operator" is listed with them.
+  const admins = parsed.success
+    ? parseOperators(parsed.data.ADMIN_TOKENS, parsed.data.ADMIN_TOKEN)
+    : parseOperators(env.ADMIN_TOKENS?.trim() || undefined, env.ADMIN_TOKEN?.trim() || undefined);
+  issues.push(...admins.problems);
   if (!parsed.success || certificate === undefined || issues.length > 0) {
     throw new ConfigError(issues);
   }
@@ -168,7 +178,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ttlSeconds: e.SESSION_TTL_SECONDS,
       guestsPerMinute: e.GUEST_SESSIONS_PER_MINUTE,
     },
-    adminToken: e.ADMIN_TOKEN,
+    ...(e.ADMIN_TOKEN !== undefined ? { adminToken: e.ADMIN_TOKEN } : {}),
+    operators: admins.operators,
     orderTtlMinutes: e.ORDER_TTL_MINUTES,
     reconcile: {
       enabled: e.RECONCILE_ENABLED,

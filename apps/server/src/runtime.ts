@@ -138,7 +138,7 @@ export async function createRuntime(
   const deps: AppDeps = {
     log,
     trustProxy: config.trustProxy,
-    adminToken: config.adminToken,
+    operators: config.operators,
     sessions,
     web: {
       oauth: createOAuthLoginService({

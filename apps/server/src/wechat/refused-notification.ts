@@ -26,6 +26,14 @@ function fieldsOf(request: NotificationRequest): Record<string, unknown> | undef
   }
 }
 
+/** APIv2's sign_type, as far as it is one of WeChat's words (docs/pitfalls.md #1). */
+function signTypeOf(fields: Record<string, unknown> | undefined): string | undefined {
+  if (fields === undefined) return undefined;
+  const stated = fields.sign_type;
+  if (stated === undefined || stated === '') return 'unstated';
+  return stated === 'MD5' || stated === 'HMAC-SHA256' ? stated : 'other';
+}
+
 /** Whether a field was ours, from the v2 fields or (v3, whose resource is sealed) the refusal. */
 function matched(
   code: string,
@@ -39,7 +47,8 @@ function matched(
 
 /**
  * A refused notification as WeChat is answered and as the log records it — bounded, whatever was
- * sent: which check failed, whether appid and mch_id were ours, the field names (capped), the
+ * sent: which check failed, whether appid and mch_id were ours, the sign_type and the field names
+ * (capped; with the algorithm, what a signature was computed over, docs/pitfalls.md #1), the
  * body's length and SHA-256. Never the body nor any field's value: a refused body is anyone's
  * (an unsigned 63 KB request must not add 63 KB to the log), and a genuine one holds a payer's
  * data. The hash lets an operator match a logged refusal with a body WeChat's records show.
@@ -69,6 +78,7 @@ export function refusal(
         'NOTIFY_MCHID_MISMATCH',
         (v) => v === addressee.mchId,
       ),
+      ...(request.api === 'v2' ? { signType: signTypeOf(fields) } : {}),
       fieldNames: logged,
       ...(names.length > logged.length ? { otherFields: names.length - logged.length } : {}),
       bodyBytes: request.body.length,
