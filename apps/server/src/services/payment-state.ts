@@ -45,7 +45,8 @@ export interface PaymentStateDeps {
 /** Why a report of payment cannot mark the order paid, as the anomaly a human gets; or none. */
 function refusalOf(order: OrderRecord, report: PaidReport): Refusal | undefined {
   const transactionId = report.transactionId ?? '';
-  if (report.appId !== undefined && report.appId !== order.appId) {
+  // (An order stored without its appid, from before channels, cannot be compared: left alone.)
+  if (report.appId !== undefined && order.appId && report.appId !== order.appId) {
     // Each appid is a different app at WeChat: a payment under another one is not this order's
     // payment, even when the merchant's key signed it (README, "Exactly once").
     return {
