@@ -333,7 +333,9 @@ describe('the notification routes under fuzzing', () => {
             expect(now?.status).toBe(statusBefore);
             expect(now?.transactionId ?? '').not.toBe(success.transaction_id);
             const anomaly = await models()
-              .Anomaly.findOne({ dedupeKey: `AMOUNT_MISMATCH:PAY:${success.out_trade_no}:${success.transaction_id}` })
+              .Anomaly.findOne({
+                dedupeKey: `AMOUNT_MISMATCH:PAY:${success.out_trade_no}:${success.transaction_id}`,
+              })
               .lean();
             expect(anomaly?.kind).toBe('AMOUNT_MISMATCH');
           },

@@ -185,7 +185,7 @@ export const envSchema = z.object({
       'One shared bearer token for the `/admin` routes, the operator `admin`; at least 16 characters. Prefer `ADMIN_TOKENS`.',
     ),
   ADMIN_TOKENS: optionalString.describe(
-    'The operators of the `/admin` routes, comma-separated `name:sha256hex`: each name (1–32 of `A-Z a-z 0-9 _ . -`) with the hex SHA-256 of that operator\'s bearer token (`sha256sum` of the token, without a newline). Refunds, timelines and logs record the name. With `ADMIN_TOKEN` too, that one is the operator `admin`; one of the two is required.',
+    "The operators of the `/admin` routes, comma-separated `name:sha256hex`: each name (1–32 of `A-Z a-z 0-9 _ . -`) with the hex SHA-256 of that operator's bearer token (`sha256sum` of the token, without a newline). Refunds, timelines and logs record the name. With `ADMIN_TOKEN` too, that one is the operator `admin`; one of the two is required.",
   ),
   ORDER_TTL_MINUTES: intFrom(1, 1440, 30).describe(
     'How long an order can be paid (`time_expire`), in minutes.',
