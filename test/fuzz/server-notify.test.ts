@@ -285,7 +285,7 @@ describe('the notification routes under fuzzing', () => {
             });
             const dedupeKey =
               fields.result_code === 'SUCCESS'
-                ? `PAY:${fields.transaction_id}`
+                ? `PAY:${fields.out_trade_no}:${fields.transaction_id}`
                 : `PAY_FAILED:${fields.out_trade_no}:${fields.err_code ?? ''}:${fields.nonce_str}`;
             const event = await models().PaymentEvent.findOne({ dedupeKey }).lean();
             expect(event).toMatchObject({ receivedCount: 2, outcome: 'ANOMALY' });
@@ -333,7 +333,9 @@ describe('the notification routes under fuzzing', () => {
             expect(now?.status).toBe(statusBefore);
             expect(now?.transactionId ?? '').not.toBe(success.transaction_id);
             const anomaly = await models()
-              .Anomaly.findOne({ dedupeKey: `AMOUNT_MISMATCH:PAY:${success.transaction_id}` })
+              .Anomaly.findOne({
+                dedupeKey: `AMOUNT_MISMATCH:PAY:${success.out_trade_no}:${success.transaction_id}`,
+              })
               .lean();
             expect(anomaly?.kind).toBe('AMOUNT_MISMATCH');
           },

@@ -2,6 +2,7 @@ import type { HealthResponse } from '@fen/contracts';
 import Koa from 'koa';
 import { requireAdmin, requireSession } from './http/auth.js';
 import type { AppState } from './http/context.js';
+import type { Operator } from './http/operators.js';
 import { errorHandler } from './http/error-handler.js';
 import { routeRateLimits } from './http/rate-limit.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -32,7 +33,8 @@ export interface AppDeps {
   /** Counts the rate-limited routes' requests (Redis, shared by all instances). */
   limiter: RateLimiter;
   limits: RateLimitSettings;
-  adminToken: string;
+  /** Who may call `/admin` (http/operators.ts). */
+  operators: readonly Operator[];
   sessions: SessionService;
   /** The web channels: checkout page, official-account login, guest sessions, JS-SDK. */
   web: WebRoutesDeps;
@@ -58,7 +60,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(securityHeaders());
 
   const session = requireSession((token) => deps.sessions.verify(token));
-  const admin = requireAdmin(deps.adminToken);
+  const admin = requireAdmin(deps.operators);
   const limits = routeRateLimits(deps.limiter, deps.limits);
   const routers = [
     healthRoutes(deps.health),

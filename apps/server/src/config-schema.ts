@@ -202,12 +202,14 @@ export const envSchema = z.object({
   SESSION_TTL_SECONDS: intFrom(60, 30 * 86_400, 86_400).describe(
     'How long a session token is valid, in seconds.',
   ),
-  ADMIN_TOKEN: z
-    .string()
-    .min(16, 'must be at least 16 characters')
+  ADMIN_TOKEN: optionalString
+    .pipe(z.string().min(16, 'must be at least 16 characters').optional())
     .describe(
-      `The bearer token of the \`/admin\` routes; at least 16 characters.${inProduction('ADMIN_TOKEN')}`,
+      `One shared bearer token for the \`/admin\` routes, the operator \`admin\`; at least 16 characters. Prefer \`ADMIN_TOKENS\`.${inProduction('ADMIN_TOKEN')}`,
     ),
+  ADMIN_TOKENS: optionalString.describe(
+    "The operators of the `/admin` routes, comma-separated `name:sha256hex`: each name (1–32 of `A-Z a-z 0-9 _ . -`) with the hex SHA-256 of that operator's bearer token (`sha256sum` of the token, without a newline). Refunds, timelines and logs record the name. With `ADMIN_TOKEN` too, that one is the operator `admin`; one of the two is required. In production a hash of a published demo token is refused.",
+  ),
   ORDER_TTL_MINUTES: intFrom(1, 1440, 30).describe(
     'How long an order can be paid (`time_expire`), in minutes.',
   ),

@@ -3,6 +3,8 @@ import type { MerchantCertificate } from './config-certificates.js';
 import { loadPayV3Config } from './config-v3.js';
 import type { PayV3Config } from './config-v3.js';
 import { envSchema } from './config-schema.js';
+import { parseOperators } from './http/operators.js';
+import type { Operator } from './http/operators.js';
 import type { LOG_LEVELS } from './config-schema.js';
 import { accidentalSandboxIssues, modeOf } from './production/mode.js';
 import type { FenMode } from './production/mode.js';
@@ -78,7 +80,10 @@ export interface Config {
   };
   /** Rate limits, shared by all instances through Redis (see http/rate-limit.ts). */
   limits: RateLimitSettings;
-  adminToken: string;
+  /** `ADMIN_TOKEN`, when set (also the operator `admin` in `operators`). */
+  adminToken?: string;
+  /** Who may call `/admin`: `ADMIN_TOKENS` and `ADMIN_TOKEN` (http/operators.ts). */
+  operators: Operator[];
   orderTtlMinutes: number;
   reconcile: {
     enabled: boolean;
@@ -143,6 +148,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ? loadPayV3Config(env, certificate, parsed.data.WXPAY_V3_API_BASE, issues)
       : undefined;
   if (parsed.success) notifyRouteIssues(parsed.data, issues);
+  // Read from the raw values too when other settings failed, so "no operator" is listed with them.
+  const admins = parsed.success
+    ? parseOperators(parsed.data.ADMIN_TOKENS, parsed.data.ADMIN_TOKEN)
+    : parseOperators(env.ADMIN_TOKENS?.trim() || undefined, env.ADMIN_TOKEN?.trim() || undefined);
+  issues.push(...admins.problems);
   // Production refuses every unsafe setting; the sandbox refuses the real WeChat.
   const mode = modeOf(env);
   const production: ProductionReport =
@@ -211,7 +221,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       syncsPerMinute: e.ORDER_SYNCS_PER_MINUTE,
       maxChannelSwitches: e.ORDER_MAX_CHANNEL_SWITCHES,
     },
-    adminToken: e.ADMIN_TOKEN,
+    ...(e.ADMIN_TOKEN !== undefined ? { adminToken: e.ADMIN_TOKEN } : {}),
+    operators: admins.operators,
     orderTtlMinutes: e.ORDER_TTL_MINUTES,
     reconcile: {
       enabled: e.RECONCILE_ENABLED,

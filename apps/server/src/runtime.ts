@@ -158,7 +158,7 @@ export async function createRuntime(
     trustProxy: config.trustProxy,
     limiter,
     limits,
-    adminToken: config.adminToken,
+    operators: config.operators,
     sessions,
     web: {
       oauth: createOAuthLoginService({

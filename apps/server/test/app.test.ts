@@ -167,10 +167,10 @@ describe('orders: bad input and ownership', () => {
 });
 
 describe('admin', () => {
-  it('when the admin token is missing or wrong, then 401 / 403', async () => {
+  it('when the operator token is missing or unknown (a session token is none), then 401', async () => {
     expect((await call(`${server.url}/admin/orders`)).status).toBe(401);
-    expect((await call(`${server.url}/admin/orders`, { token: 'wrong-token' })).status).toBe(403);
-    expect((await call(`${server.url}/admin/orders`, { token })).status).toBe(403);
+    expect((await call(`${server.url}/admin/orders`, { token: 'wrong-token' })).status).toBe(401);
+    expect((await call(`${server.url}/admin/orders`, { token })).status).toBe(401);
   });
 
   it('when a refund is invalid or the order is not paid, then 4xx and nothing is stored', async () => {
@@ -263,8 +263,18 @@ describe('payment notifications refused before anything changes', () => {
     const stored = await server.running.runtime.stores.orders.findById(order._id.toHexString());
     expect(stored?.status).toBe('PENDING');
     expect(await server.running.runtime.db.models.PaymentEvent.countDocuments()).toBe(0);
-    // docs/pitfalls.md #1: the refusal logs what was signed, never the key
-    expect(server.logs.text).toContain(`out_trade_no=${order.outTradeNo}`);
+    // docs/pitfalls.md #1: the refusal logs how and over which fields it was signed — never the
+    // key, nor a value of the body (issue 15: a refused body is anyone's).
+    const refused = server.logs.lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === 'payment notification refused')
+      .at(-1);
+    expect(refused).toMatchObject({
+      check: 'NOTIFY_SIGN_INVALID',
+      signType: 'unstated',
+      fieldNames: [...Object.keys(fields), 'sign'],
+    });
+    expect(server.logs.text).not.toContain(order.outTradeNo);
   });
 
   it('when the body is not XML or is larger than 64 KiB, then FAIL in XML', async () => {

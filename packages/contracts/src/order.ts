@@ -60,6 +60,8 @@ export interface Refund {
   outRefundNo: string;
   amountFen: Fen;
   reason?: string;
+  /** The operator who asked for the refund (admin API only). */
+  requestedBy?: string;
   status: RefundStatus;
   createdAt: string;
   completedAt?: string;

@@ -6,6 +6,7 @@ import { MemoryTokenCache } from '../src/token-cache.js';
 import type { TokenCache } from '../src/token-cache.js';
 import {
   createV3PayClient,
+  MAX_FORCED_SERIALS,
   parsePlatformCertificate,
   PlatformCertificateStore,
 } from '../src/v3/index.js';
@@ -150,6 +151,41 @@ describe('rotation', () => {
     expect(wechat.certificateDownloads()).toBe(2);
   });
 
+  it('when WeChat switches to a new certificate just after a download, then replies with its serial download at once, all concurrent ones sharing one download', async () => {
+    const c = newClient();
+    await query(c);
+    expect(wechat.certificateDownloads()).toBe(1);
+    wechat.certificates = [platformA, platformB];
+    wechat.signer = platformB;
+    // No clock step: the 10 s guard would refuse these; a reply (our own request, over TLS)
+    // names a serial WeChat itself signs with.
+    await Promise.all(Array.from({ length: 6 }, () => query(c)));
+    expect(wechat.certificateDownloads()).toBe(2);
+    await query(c);
+    expect(wechat.certificateDownloads()).toBe(2);
+  });
+
+  it('when replies name serials the fresh list lacks, then each forces one download at most, a few serials at most, and is refused', async () => {
+    const c = newClient();
+    await query(c);
+    wechat.certificatesSigner = platformA;
+    wechat.signer = { serial: '0123ABCD0123ABCD', privateKey: platformB.privateKey };
+    expect(await codeOf(query(c))).toBe('V3_SERIAL_UNKNOWN');
+    expect(wechat.certificateDownloads()).toBe(2);
+    expect(await codeOf(query(c))).toBe('V3_SERIAL_UNKNOWN');
+    expect(wechat.certificateDownloads()).toBe(2);
+    for (let n = 0; n < 10; n += 1) {
+      wechat.signer = { serial: `FEED${n}0000000000`, privateKey: platformB.privateKey };
+      expect(await codeOf(query(c))).toBe('V3_SERIAL_UNKNOWN');
+    }
+    expect(wechat.certificateDownloads()).toBe(1 + MAX_FORCED_SERIALS);
+    // A minute on, the first serial may ask once more.
+    clockOffsetMs = 61_000;
+    wechat.signer = { serial: '0123ABCD0123ABCD', privateKey: platformB.privateKey };
+    expect(await codeOf(query(c))).toBe('V3_SERIAL_UNKNOWN');
+    expect(wechat.certificateDownloads()).toBe(2 + MAX_FORCED_SERIALS);
+  });
+
   it('when a forged reply names a known serial but another key signed it, then it is refused without a refresh', async () => {
     const c = newClient();
     await query(c);
@@ -181,6 +217,17 @@ describe('PlatformCertificateStore on its own', () => {
     now = Date.UTC(2026, 11, 1);
     downloads = 0;
     answer = async () => [certA];
+  });
+
+  it('when a notification names an unknown serial within 10 s of a download, then nothing is downloaded; a reply would', async () => {
+    const s = store();
+    expect(await s.resolve(certA.serial)).toBeDefined();
+    expect(downloads).toBe(1);
+    now += 1_000;
+    expect(await s.resolve('0123ABCD0123ABCD', 'notification')).toBeUndefined();
+    expect(downloads).toBe(1);
+    expect(await s.resolve('0123ABCD0123ABCD', 'reply')).toBeUndefined();
+    expect(downloads).toBe(2);
   });
 
   it('when 12 hours have passed, then the next lookup downloads again', async () => {

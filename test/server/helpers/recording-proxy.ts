@@ -30,15 +30,27 @@ const CALLS = isV3
     }
   : { prepay: /^\/pay\/unifiedorder$/, query: /^\/pay\/orderquery$/, close: /^\/pay\/closeorder$/ };
 
+/** A request the recorder forwarded: its path (no query) and its fields by their wire names. */
+export interface RecordedRequest {
+  path: string;
+  // A JSON body keeps its nesting (scene_info.payer_client_ip).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  fields: Record<string, any>;
+}
+
 /**
  * A pass-through to the sandbox that keeps every request body it forwards (XML for APIv2, JSON
  * for APIv3). Headers go through both ways, so APIv3's Authorization and the sandbox's
  * Wechatpay-* signature headers arrive as they were made.
  */
-export async function recordingProxy(target: string) {
-  // Fields by their wire names; a JSON body keeps its nesting (scene_info.payer_client_ip).
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const seen: Array<{ path: string; fields: Record<string, any> }> = [];
+export async function recordingProxy(
+  target: string,
+  options: {
+    /** Changes a reply's headers on the way back (a forger on the path), by request path. */
+    rewriteReply?: (path: string, headers: Record<string, string>) => void;
+  } = {},
+) {
+  const seen: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -70,6 +82,7 @@ export async function recordingProxy(target: string) {
           reply.headers.forEach((value, name) => {
             if (!HOP_HEADERS.has(name)) out[name] = value;
           });
+          options.rewriteReply?.(path, out);
           res.writeHead(reply.status, out);
           res.end(Buffer.from(await reply.arrayBuffer()));
         },
@@ -83,6 +96,8 @@ export async function recordingProxy(target: string) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** The requests forwarded to `path`, in order. */
+    requests: (path: string) => seen.filter((r) => r.path === path),
     /** The out_trade_no of each prepay, query or close forwarded, in either API version. */
     outTradeNos: (kind: keyof typeof CALLS) =>
       seen.flatMap((r) => {

@@ -1,7 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
 import { appError } from '../errors.js';
 import type { AppState } from './context.js';
+import { operatorFor } from './operators.js';
+import type { Operator } from './operators.js';
 
 function bearer(header: string): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -23,19 +24,20 @@ export function requireSession(
   };
 }
 
-/** Compares two secrets in constant time, whatever their lengths. */
-export function secretsEqual(a: string, b: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(a), digest(b));
-}
-
-/** Requires `Authorization: Bearer <ADMIN_TOKEN>`. */
-export function requireAdmin(adminToken: string): Koa.Middleware<AppState> {
+/**
+ * Requires `Authorization: Bearer <an operator's token>` (`ADMIN_TOKENS`, or `ADMIN_TOKEN` as the
+ * operator `admin`); sets `ctx.state.operator` and names the operator on every log line of the
+ * request — never the token. A missing or unknown token is 401 alike.
+ */
+export function requireAdmin(operators: readonly Operator[]): Koa.Middleware<AppState> {
   return async (ctx, next) => {
     const token = bearer(ctx.get('Authorization'));
     if (!token)
-      throw appError('UNAUTHORIZED', 'the admin token is required (Authorization: Bearer …)');
-    if (!secretsEqual(token, adminToken)) throw appError('FORBIDDEN', 'the admin token is wrong');
+      throw appError('UNAUTHORIZED', 'an operator token is required (Authorization: Bearer …)');
+    const name = operatorFor(operators, token);
+    if (name === undefined) throw appError('UNAUTHORIZED', 'the operator token is not known');
+    ctx.state.operator = { name };
+    ctx.state.log = ctx.state.log.child({ operator: name });
     await next();
   };
 }

@@ -7,6 +7,8 @@ export interface AppState {
   log: Logger;
   /** Set by the session middleware on `/api` routes. */
   user?: { id: string };
+  /** Set by the admin middleware on `/admin` routes: who is acting (http/operators.ts). */
+  operator?: { name: string };
 }
 
 export type AppContext = Koa.ParameterizedContext<AppState>;

@@ -39,6 +39,8 @@ export function adminRoutes(
     const body: AdminOrderListResponse = {
       orders: await deps.admin.listOrders(filter),
     };
+    // Reads are logged too: the request's log names the operator (http/auth.ts).
+    ctx.state.log.info({ filter, found: body.orders.length }, 'operator listed orders');
     ctx.body = body;
   });
 
@@ -46,6 +48,7 @@ export function adminRoutes(
     const body: AdminOrderResponse = {
       order: await deps.admin.getOrder(ctx.params.id ?? ''),
     };
+    ctx.state.log.info({ outTradeNo: body.order.outTradeNo }, 'operator read an order');
     ctx.body = body;
   });
 
@@ -67,7 +70,11 @@ export function adminRoutes(
     ctx.status = 201;
     ctx.body = await deps.refunds.create(
       ctx.params.id ?? '',
-      { ...input, ...(idempotencyKey ? { idempotencyKey } : {}) },
+      {
+        ...input,
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+        ...(ctx.state.operator ? { operator: ctx.state.operator.name } : {}),
+      },
       ctx.state.log,
     );
   });

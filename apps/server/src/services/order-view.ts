@@ -35,6 +35,7 @@ export function toApiRefund(doc: RefundDoc): Refund {
     outRefundNo: doc.outRefundNo,
     amountFen: doc.amountFen,
     ...(doc.reason ? { reason: doc.reason } : {}),
+    ...(doc.requestedBy ? { requestedBy: doc.requestedBy } : {}),
     status: doc.status,
     createdAt: doc.createdAt.toISOString(),
     ...(doc.completedAt ? { completedAt: doc.completedAt.toISOString() } : {}),

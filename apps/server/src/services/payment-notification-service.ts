@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import type { AnomalyKind } from '../stores/anomaly-model.js';
 import type { AnomalyStore } from '../stores/anomaly-store.js';
 import type { OrderStore } from '../stores/order-store.js';
 import type { PaymentEventStore } from '../stores/payment-event-store.js';
@@ -13,6 +14,22 @@ export interface NotificationVerdict {
   ok: boolean;
   message: string;
 }
+
+/**
+ * Anomalies answered SUCCESS (APIv3: 204), once durably recorded. Each is a permanent fact of a
+ * correctly signed notification — another appid, another currency, a transaction that already
+ * paid another order — that WeChat's retries (up to 15 over 24 h) would only repeat: a FAIL
+ * would keep the same message coming and change nothing, while a human already has the anomaly
+ * and the reconciliation job still asks WeChat about the order while it is PENDING. A forgery
+ * with a leaked key gains nothing from the acknowledgement: the order is not marked paid.
+ * The older kinds (a wrong amount, no transaction_id, an unknown order) still answer FAIL, as
+ * they always have (README, "Exactly once").
+ */
+const SETTLED_ANOMALIES: ReadonlySet<AnomalyKind> = new Set<AnomalyKind>([
+  'APPID_MISMATCH',
+  'CURRENCY_MISMATCH',
+  'TRANSACTION_REUSED',
+]);
 
 export interface PaymentNotificationDeps {
   orders: OrderStore;
@@ -46,8 +63,10 @@ export function createPaymentNotificationService(deps: PaymentNotificationDeps) 
     const { outTradeNo } = report;
     const transactionId = report.transactionId ?? '';
     const succeeded = report.outcome === 'PAID';
+    // A payment is one transaction for one order: keyed by both, so a second order named with a
+    // transaction that paid another is its own event (and anomaly), not a repeat of the first.
     const dedupeKey = succeeded
-      ? `PAY:${transactionId || outTradeNo}`
+      ? `PAY:${outTradeNo}:${transactionId}`
       : `PAY_FAILED:${outTradeNo}:${report.failureCode ?? ''}:${report.notificationId}`;
     const notifyLog = log.child({ outTradeNo, transactionId, dedupeKey });
     try {
@@ -91,6 +110,9 @@ export function createPaymentNotificationService(deps: PaymentNotificationDeps) 
         const result = await payments.markPaid(order, report, dedupeKey, notifyLog);
         if (result.outcome === 'ANOMALY') {
           await events.setOutcome(dedupeKey, 'ANOMALY', clock.now());
+          // Acknowledged only now that the anomaly and the event are stored (DURABLE).
+          if (result.anomaly && SETTLED_ANOMALIES.has(result.anomaly))
+            return { ok: true, message: 'OK' };
           return { ok: false, message: 'ANOMALY' };
         }
         // APPLIED marks the event whose claim decided the payment — every duplicate of it agrees,

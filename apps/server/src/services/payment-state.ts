@@ -4,10 +4,25 @@ import type { Logger } from '../logger.js';
 import type { AnomalyKind } from '../stores/anomaly-model.js';
 import type { AnomalyStore } from '../stores/anomaly-store.js';
 import type { ClaimStore } from '../stores/claim-store.js';
+import { TransactionIdTaken } from '../stores/order-store.js';
 import type { OrderRecord, OrderStore } from '../stores/order-store.js';
 import type { PaidReport } from '../wechat/payment-reports.js';
 
 export type ApplyOutcome = 'APPLIED' | 'NO_CHANGE' | 'ANOMALY';
+
+/** What a report of payment did to the order; an ANOMALY names its kind. */
+export interface PaidOutcome {
+  outcome: ApplyOutcome;
+  order: OrderRecord;
+  anomaly?: AnomalyKind;
+}
+
+/** Why a report of payment cannot mark the order paid: the anomaly a human gets. */
+interface Refusal {
+  kind: AnomalyKind;
+  detail: string;
+  message: string;
+}
 
 /** The one decision on how an order leaves PENDING. Dates as ISO strings (stored as-is). */
 interface ExitChange extends Record<string, unknown> {
@@ -28,11 +43,25 @@ export interface PaymentStateDeps {
 }
 
 /** Why a report of payment cannot mark the order paid, as the anomaly a human gets; or none. */
-function refusalOf(
-  order: OrderRecord,
-  report: PaidReport,
-): { kind: AnomalyKind; detail: string; message: string } | undefined {
+function refusalOf(order: OrderRecord, report: PaidReport): Refusal | undefined {
   const transactionId = report.transactionId ?? '';
+  // (An order stored without its appid, from before channels, cannot be compared: left alone.)
+  if (report.appId !== undefined && order.appId && report.appId !== order.appId) {
+    // Each appid is a different app at WeChat: a payment under another one is not this order's
+    // payment, even when the merchant's key signed it (README, "Exactly once").
+    return {
+      kind: 'APPID_MISMATCH',
+      detail: `WeChat reports transaction ${transactionId || '(none)'} under appid ${report.appId}; the order was placed with ${order.appId}`,
+      message: 'payment appid mismatch: recorded as an anomaly, order not marked paid',
+    };
+  }
+  if (report.currency !== undefined && report.currency !== 'CNY') {
+    return {
+      kind: 'CURRENCY_MISMATCH',
+      detail: `WeChat reports ${report.totalFen ?? '(no valid amount)'} in ${report.currency.slice(0, 16)}, transaction ${transactionId || '(none)'}; the order is in CNY`,
+      message: 'payment currency is not CNY: recorded as an anomaly, order not marked paid',
+    };
+  }
   if (report.totalFen !== order.totalFen) {
     return {
       kind: 'AMOUNT_MISMATCH',
@@ -52,17 +81,31 @@ function refusalOf(
   return undefined;
 }
 
+/** The refusal of a transaction that already paid another order. */
+function reusedTransaction(transactionId: string, other: string): Refusal {
+  return {
+    kind: 'TRANSACTION_REUSED',
+    detail: `WeChat reports transaction ${transactionId} paying this order, but it already paid ${other}`,
+    message:
+      'transaction_id already paid another order: recorded as an anomaly, order not marked paid',
+  };
+}
+
 /** What an anomaly keeps of the report that raised it. */
 function reportData(report: PaidReport, source: string): Record<string, string> {
   return {
     ...(report.transactionId !== undefined ? { transactionId: report.transactionId } : {}),
     ...(report.totalFen !== undefined ? { totalFen: String(report.totalFen) } : {}),
     ...(report.paidAt ? { paidAt: report.paidAt.toISOString() } : {}),
+    ...(report.appId !== undefined ? { appId: report.appId } : {}),
+    ...(report.currency !== undefined ? { currency: report.currency } : {}),
     source,
   };
 }
 
 const exitKey = (order: OrderRecord) => `order-exit:${order._id.toHexString()}`;
+/** One WeChat transaction pays one order: the first order to claim it keeps it. */
+const transactionKey = (transactionId: string) => `transaction:${transactionId}`;
 
 /**
  * The order state machine's way out of PENDING, shared by notifications, client syncs and the
@@ -72,6 +115,32 @@ const exitKey = (order: OrderRecord) => `order-exit:${order._id.toHexString()}`;
  */
 export function createPaymentState(deps: PaymentStateDeps) {
   const { orders, claims, anomalies, clock } = deps;
+
+  /**
+   * One transaction_id pays one order. The first order to report it claims it (a unique insert,
+   * atomic on FerretDB too, and taken under this order's lock only, so two orders racing for one
+   * transaction are decided here); an order found holding it without a claim (paid before
+   * claims existed) keeps it too. The unique index on the order's transactionId backs both.
+   */
+  async function transactionRefusal(
+    order: OrderRecord,
+    transactionId: string,
+  ): Promise<Refusal | undefined> {
+    const mine = order._id.toHexString();
+    const claim = await claims.claim(
+      transactionKey(transactionId),
+      { orderId: mine, outTradeNo: order.outTradeNo },
+      clock.now(),
+    );
+    if (claim.change.orderId !== mine) {
+      return reusedTransaction(transactionId, `order ${claim.change.outTradeNo}`);
+    }
+    const holder = await orders.findByTransactionId(transactionId);
+    if (holder && !holder._id.equals(order._id)) {
+      return reusedTransaction(transactionId, `order ${holder.outTradeNo}`);
+    }
+    return undefined;
+  }
 
   /** Applies a claimed exit to the order document (idempotent: only a PENDING order moves). */
   async function applyExit(order: OrderRecord, change: ExitChange): Promise<OrderRecord> {
@@ -122,11 +191,10 @@ export function createPaymentState(deps: PaymentStateDeps) {
       report: PaidReport,
       source: string,
       log: Logger,
-    ): Promise<{ outcome: ApplyOutcome; order: OrderRecord }> {
+    ): Promise<PaidOutcome> {
       const now = clock.now();
       const transactionId = report.transactionId ?? '';
-      const refusal = refusalOf(order, report);
-      if (refusal) {
+      const refuse = async (refusal: Refusal): Promise<PaidOutcome> => {
         await anomalies.record(
           {
             dedupeKey: `${refusal.kind}:${source}`,
@@ -147,15 +215,25 @@ export function createPaymentState(deps: PaymentStateDeps) {
           },
           refusal.message,
         );
-        return { outcome: 'ANOMALY', order };
+        return { outcome: 'ANOMALY', order, anomaly: refusal.kind };
+      };
+      const refusal = refusalOf(order, report) ?? (await transactionRefusal(order, transactionId));
+      if (refusal) return refuse(refusal);
+      let result: Awaited<ReturnType<typeof exit>>;
+      try {
+        result = await exit(order, {
+          to: 'PAID',
+          source,
+          at: now.toISOString(),
+          transactionId,
+          paidAt: (report.paidAt ?? now).toISOString(),
+        });
+      } catch (err) {
+        // The unique index caught what the claim could not (an order paid before the claims
+        // existed, written by an older instance): the same anomaly.
+        if (!(err instanceof TransactionIdTaken)) throw err;
+        return refuse(reusedTransaction(transactionId, 'another order'));
       }
-      const result = await exit(order, {
-        to: 'PAID',
-        source,
-        at: now.toISOString(),
-        transactionId,
-        paidAt: (report.paidAt ?? now).toISOString(),
-      });
       if (result.decided.to === 'CLOSED') {
         // WeChat took money for an order we closed: only a human can sort that out.
         await anomalies.record(
@@ -170,7 +248,7 @@ export function createPaymentState(deps: PaymentStateDeps) {
           now,
         );
         log.error({ outTradeNo: order.outTradeNo }, 'payment for a closed order: anomaly recorded');
-        return { outcome: 'ANOMALY', order: result.order };
+        return { outcome: 'ANOMALY', order: result.order, anomaly: 'PAID_AFTER_CLOSE' };
       }
       if (result.won)
         log.info({ outTradeNo: order.outTradeNo, transactionId, source }, 'order paid');

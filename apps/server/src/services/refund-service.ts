@@ -29,6 +29,8 @@ export interface CreateRefundInput {
   outRefundNo?: string;
   /** The request's `Idempotency-Key`; names the refund through {@link outRefundNoFor}. */
   idempotencyKey?: string;
+  /** The operator asking (http/operators.ts): the refund and the order's timeline record it. */
+  operator?: string;
 }
 
 /** WeChat's final word on a refund: paid back, closed (the amount is free again), or CHANGE. */
@@ -58,7 +60,7 @@ export function createRefundService(deps: RefundServiceDeps) {
     const reserved = await orders.reserveRefund(order, refund.outRefundNo, refund.amountFen, {
       at: clock.now(),
       kind: 'REFUND_REQUESTED',
-      detail: `${refund.amountFen} fen (${refund.outRefundNo})`,
+      detail: `${refund.amountFen} fen (${refund.outRefundNo})${refund.requestedBy ? ` by ${refund.requestedBy}` : ''}`,
     });
     if (reserved) return reserved;
     const current = (await orders.findById(order._id.toHexString())) ?? order;
@@ -259,6 +261,7 @@ export function createRefundService(deps: RefundServiceDeps) {
           outTradeNo: order.outTradeNo,
           amountFen: input.amountFen,
           ...(input.reason ? { reason: input.reason } : {}),
+          ...(input.operator ? { requestedBy: input.operator } : {}),
           status: 'PROCESSING',
           createdAt: clock.now(),
         })) ?? (await refunds.findByOutRefundNo(outRefundNo));
@@ -267,6 +270,15 @@ export function createRefundService(deps: RefundServiceDeps) {
     if (!refund.orderId.equals(order._id) || refund.amountFen !== input.amountFen) {
       throw appError('CONFLICT', `out_refund_no ${outRefundNo} was used for a different refund`);
     }
+    log.info(
+      {
+        outRefundNo,
+        amountFen: input.amountFen,
+        operator: input.operator,
+        requestedBy: refund.requestedBy,
+      },
+      'refund requested',
+    );
     let current = order;
     if (refund.status === 'PROCESSING') {
       current = await reserve(order, refund, log);

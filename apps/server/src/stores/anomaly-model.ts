@@ -7,7 +7,13 @@ export type AnomalyKind =
   | 'MISSING_TRANSACTION_ID'
   | 'UNKNOWN_ORDER'
   | 'UNKNOWN_REFUND'
-  | 'PAID_AFTER_CLOSE';
+  | 'PAID_AFTER_CLOSE'
+  /** A verified notification's appid is not the one the order was placed with. */
+  | 'APPID_MISMATCH'
+  /** A payment reported in another currency than CNY (APIv2 fee_type, APIv3 amount.currency). */
+  | 'CURRENCY_MISMATCH'
+  /** A transaction_id that already paid another order is reported paying this one. */
+  | 'TRANSACTION_REUSED';
 
 /** Something money-related a human must look at; never applied automatically. */
 export interface AnomalyDoc {

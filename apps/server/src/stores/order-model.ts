@@ -124,3 +124,6 @@ export const orderSchema = new Schema<OrderDoc>(
 orderSchema.index({ userId: 1, createdAt: -1 });
 orderSchema.index({ status: 1, createdAt: 1 });
 orderSchema.index({ status: 1, expiresAt: 1 });
+// One WeChat transaction pays one order (sparse: unpaid orders have none). FerretDB v1 has no
+// partial indexes; sparse is what it supports, and paid orders always carry a non-empty id.
+orderSchema.index({ transactionId: 1 }, { unique: true, sparse: true });

@@ -2,7 +2,7 @@ import type { OrderStatus } from '@fen/contracts';
 import type { Types } from 'mongoose';
 import type { Models } from './database.js';
 import type { OrderDoc, TimelineEntryDoc } from './order-model.js';
-import { isDuplicateKeyError, toObjectId } from './ids.js';
+import { isDuplicateKeyError, mayBeUniqueConflict, toObjectId } from './ids.js';
 
 export type OrderRecord = OrderDoc;
 export type NewOrder = Omit<
@@ -19,6 +19,14 @@ export type NewOrder = Omit<
 
 /** A new payment attempt: another channel, so another out_trade_no and its own parameters. */
 export type NewAttempt = Pick<OrderDoc, 'channel' | 'appId' | 'outTradeNo' | 'unifiedOrderParams'>;
+
+/** PENDING → PAID refused by the unique transaction id: another order was paid by it. */
+export class TransactionIdTaken extends Error {
+  override readonly name = 'TransactionIdTaken';
+  constructor(readonly transactionId: string) {
+    super(`transaction ${transactionId} already paid another order`);
+  }
+}
 
 /** Keep the timeline bounded however many attempts and queries an order sees. */
 const TIMELINE_MAX = 200;
@@ -63,6 +71,11 @@ export function createOrderStore(Order: Models['Order']) {
       return Order.findOne({ outTradeNo }).lean<OrderRecord>();
     },
 
+    /** The order a WeChat transaction paid (at most one: a unique index). */
+    findByTransactionId(transactionId: string): Promise<OrderRecord | null> {
+      return Order.findOne({ transactionId }).lean<OrderRecord>();
+    },
+
     findByIdempotencyKey(idempotencyKey: string): Promise<OrderRecord | null> {
       return Order.findOne({ idempotencyKey }).lean<OrderRecord>();
     },
@@ -87,8 +100,9 @@ export function createOrderStore(Order: Models['Order']) {
     /**
      * Moves an order from one of `from` to `to` in one atomic update, recording `set` and a
      * timeline entry. `null` when the order was no longer in `from` (nothing changed).
+     * Throws {@link TransactionIdTaken} when `set.transactionId` already paid another order.
      */
-    transition(
+    async transition(
       id: Types.ObjectId,
       from: OrderStatus[],
       to: OrderStatus,
@@ -97,12 +111,24 @@ export function createOrderStore(Order: Models['Order']) {
       >,
       entry: TimelineEntryDoc,
     ): Promise<OrderRecord | null> {
-      return Order.findOneAndUpdate(
-        { _id: id, status: { $in: from } },
-        // $addToSet: re-applying the same claimed change (crash repair) adds no second entry.
-        { $set: { ...set, status: to }, $addToSet: { timeline: entry } },
-        AFTER,
-      ).lean<OrderRecord>();
+      try {
+        return await Order.findOneAndUpdate(
+          { _id: id, status: { $in: from } },
+          // $addToSet: re-applying the same claimed change (crash repair) adds no second entry.
+          { $set: { ...set, status: to }, $addToSet: { timeline: entry } },
+          AFTER,
+        ).lean<OrderRecord>();
+      } catch (err) {
+        const { transactionId } = set;
+        if (
+          transactionId &&
+          mayBeUniqueConflict(err) &&
+          (await Order.exists({ transactionId, _id: { $ne: id } }))
+        ) {
+          throw new TransactionIdTaken(transactionId);
+        }
+        throw err;
+      }
     },
 
     /** Records a new prepay_id, with Native's code_url / H5's mweb_url (only while PENDING). */

@@ -12,6 +12,8 @@ export interface RefundDoc {
   outTradeNo: string;
   amountFen: number;
   reason?: string;
+  /** The operator who asked for it (http/operators.ts); absent on refunds from before operators. */
+  requestedBy?: string;
   status: RefundStatus;
   /** When WeChat accepted the refund request (absent: not yet, or the answer was lost). */
   acceptedAt?: Date;
@@ -29,6 +31,7 @@ export const refundSchema = new Schema<RefundDoc>(
     outTradeNo: { type: String, required: true },
     amountFen: { type: Number, required: true },
     reason: { type: String },
+    requestedBy: { type: String },
     status: { type: String, required: true, enum: REFUND_STATUSES },
     acceptedAt: { type: Date },
     refundId: { type: String },

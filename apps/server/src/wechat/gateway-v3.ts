@@ -20,9 +20,10 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { channelAppIds, paymentDataFor } from '../services/pay-channels.js';
 import type { WeChatFailureReason } from './failure.js';
-import { createWeChatGateway, refusal } from './gateway.js';
+import { createWeChatGateway } from './gateway.js';
 import type { WeChatGateway } from './gateway.js';
 import type { PaySigner } from './pay-signer.js';
+import { refusal } from './refused-notification.js';
 import type { NotificationRequest } from './payment-reports.js';
 import { v2Failure } from './v2-mapping.js';
 import {
@@ -75,6 +76,7 @@ export function createV3WeChatGateway(
     now: () => clock.now().getTime(),
   });
   const appIds = new Set(Object.values(channelAppIds(wx)).filter((id) => id !== undefined));
+  const addressee = { appIds: [...appIds], mchId: pay.mchId };
 
   /** Runs one Pay call, turning its failure into a WeChatFailure (`notFound`: what was missing). */
   async function payCall<T>(work: () => Promise<T>, notFound?: WeChatFailureReason): Promise<T> {
@@ -181,6 +183,8 @@ export function createV3WeChatGateway(
           accepted: true,
           report: {
             ...payment,
+            ...(typeof resource.appid === 'string' ? { appId: resource.appid } : {}),
+            ...(resource.amount?.currency ? { currency: resource.amount.currency } : {}),
             // A TRANSACTION.SUCCESS that does not say SUCCESS changes nothing (as APIv2's FAIL).
             outcome: state === 'PAID' ? 'PAID' : 'FAILED',
             notificationId: id,
@@ -189,7 +193,7 @@ export function createV3WeChatGateway(
           },
         };
       } catch (err) {
-        return refusal(err);
+        return refusal(err, request, addressee);
       }
     },
     async parseRefundNotification(request) {
@@ -208,7 +212,7 @@ export function createV3WeChatGateway(
           },
         };
       } catch (err) {
-        return refusal(err);
+        return refusal(err, request, addressee);
       }
     },
     async close() {

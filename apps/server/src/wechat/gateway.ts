@@ -2,11 +2,8 @@ import {
   buildAppPayParams,
   buildJsapiPayParams,
   buildMiniProgramPayParams,
-  canonicalStringV2,
   createPayClient,
   createWeChatApi,
-  fromXml,
-  isWxPayError,
   jssdkSignature,
   nonceStr,
   parsePaymentNotification,
@@ -20,6 +17,7 @@ import type { Config } from '../config.js';
 import { appError } from '../errors.js';
 import { channelAppIds, paymentDataFor } from '../services/pay-channels.js';
 import type { PaySigner } from './pay-signer.js';
+import { refusal } from './refused-notification.js';
 import type {
   NotificationRequest,
   ParsedNotification,
@@ -27,7 +25,6 @@ import type {
   PrepayAttempt,
   RefundNotificationReport,
   RefundRequest,
-  RefusedNotification,
   StoredAttempt,
   WeChatPayment,
   WeChatRefund,
@@ -89,22 +86,6 @@ async function payCall<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A refusal to answer WeChat with: the wire error's code (a bug is `INVALID`). */
-export function refusal(err: unknown, log: Record<string, unknown> = {}): RefusedNotification {
-  const code = isWxPayError(err) ? err.code : 'INVALID';
-  return { accepted: false, code, log: { code: isWxPayError(err) ? err.code : 'ERROR', ...log } };
-}
-
-/** On a refused v2 signature, what was signed and how (docs/pitfalls.md #1) — never the key. */
-function signedWith(body: string): Record<string, unknown> {
-  try {
-    const fields = fromXml(body);
-    return { signType: fields.sign_type || 'MD5', signed: canonicalStringV2(fields) };
-  } catch {
-    return {}; // not even XML: nothing more to show
-  }
-}
-
 export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeChatGateway {
   const { pay, wx } = config;
   const oa = wx.officialAccount;
@@ -147,7 +128,8 @@ export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeC
     }
     return { api: oaApi, appId: oa.appId };
   };
-  const verify = { appIds, mchId: pay.mchId, key: pay.key, signType: pay.signType };
+  const addressee = { appIds, mchId: pay.mchId };
+  const verify = { ...addressee, key: pay.key, signType: pay.signType };
   const signing = { key: pay.key, signType: pay.signType };
   const signer: PaySigner = {
     miniProgram: (appId, prepayId) => buildMiniProgramPayParams({ appId, prepayId, ...signing }),
@@ -226,7 +208,7 @@ export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeC
     paymentData: (channel, attempt) =>
       paymentDataFor(channel, { appId: appIdOf[channel] ?? wx.appId, ...attempt }, signer),
     async parsePaymentNotification(request) {
-      if (request.api === 'v3') return refusal(v3NotEnabled());
+      if (request.api === 'v3') return refusal(v3NotEnabled(), request, addressee);
       const body = request.body.toString('utf8');
       try {
         return {
@@ -234,16 +216,16 @@ export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeC
           report: v2PaymentNotification(parsePaymentNotification(body, verify)),
         };
       } catch (err) {
-        return refusal(err, signedWith(body));
+        return refusal(err, request, addressee);
       }
     },
     async parseRefundNotification(request) {
-      if (request.api === 'v3') return refusal(v3NotEnabled());
+      if (request.api === 'v3') return refusal(v3NotEnabled(), request, addressee);
       try {
         const { info } = parseRefundNotification(request.body.toString('utf8'), verify);
         return { accepted: true, report: v2RefundNotification(info) };
       } catch (err) {
-        return refusal(err);
+        return refusal(err, request, addressee);
       }
     },
     async close() {

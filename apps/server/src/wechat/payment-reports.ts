@@ -32,6 +32,10 @@ export interface PaidReport {
   /** Integer fen; absent when WeChat named no amount, or not one in integer fen. */
   totalFen?: number;
   paidAt?: Date;
+  /** The appid the payment names (notifications; a query is asked with the order's own). */
+  appId?: string;
+  /** The currency the payment names (notifications); absent means CNY, as WeChat documents. */
+  currency?: string;
 }
 
 /** A payment as WeChat's query answers it. */

@@ -68,6 +68,8 @@ export function v2PaymentNotification(fields: Fields): PaymentNotificationReport
     outTradeNo: fields.out_trade_no ?? '',
     outcome: paid ? 'PAID' : 'FAILED',
     ...paidParts(fields),
+    ...(present(fields.appid) ? { appId: fields.appid } : {}),
+    ...(present(fields.fee_type) ? { currency: fields.fee_type } : {}),
     ...(!paid && fields.err_code !== undefined ? { failureCode: fields.err_code } : {}),
     notificationId: fields.nonce_str ?? '',
     trust: 'AS_REPORTED',

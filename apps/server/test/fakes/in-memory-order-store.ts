@@ -2,6 +2,7 @@ import type { OrderStatus } from '@fen/contracts';
 import { Types } from 'mongoose';
 import { toObjectId } from '../../src/stores/ids.js';
 import type { TimelineEntryDoc } from '../../src/stores/order-model.js';
+import { TransactionIdTaken } from '../../src/stores/order-store.js';
 import type { OrderRecord, OrderStore } from '../../src/stores/order-store.js';
 import { copy } from './copy.js';
 import { duplicateKeyError } from './duplicate-key-error.js';
@@ -83,6 +84,10 @@ export function createInMemoryOrderStore(): OrderStore {
       return found(all().find((order) => order.outTradeNo === outTradeNo));
     },
 
+    async findByTransactionId(transactionId) {
+      return found(all().find((order) => order.transactionId === transactionId));
+    },
+
     async findByIdempotencyKey(idempotencyKey) {
       return found(all().find((order) => order.idempotencyKey === idempotencyKey));
     },
@@ -117,6 +122,14 @@ export function createInMemoryOrderStore(): OrderStore {
     }) as unknown as OrderStore['list'],
 
     async transition(id, from, to, set, entry) {
+      // The unique sparse index on transactionId.
+      const { transactionId } = set;
+      if (
+        transactionId &&
+        all().some((o) => o.transactionId === transactionId && !o._id.equals(id))
+      ) {
+        throw new TransactionIdTaken(transactionId);
+      }
       return update(
         id,
         (order) => from.includes(order.status),

@@ -47,6 +47,42 @@ describe('markPaid', () => {
     expect((await stored()).timeline.filter((e) => e.kind === 'PAID')).toHaveLength(1);
   });
 
+  it('when two orders report one transaction at once, then one is PAID and the other keeps a TRANSACTION_REUSED anomaly', async () => {
+    const other = (await rig.stores.orders.insert(buildOrder({ totalFen: 100 })))!;
+    const results = await Promise.all([
+      rig.payments.markPaid(order, report(), `PAY:${order.outTradeNo}:4200000001`, rig.log),
+      rig.payments.markPaid(other, report(), `PAY:${other.outTradeNo}:4200000001`, rig.log),
+    ]);
+    expect(results.map((r) => r.outcome).sort()).toEqual(['ANOMALY', 'APPLIED']);
+    expect(results.find((r) => r.outcome === 'ANOMALY')?.anomaly).toBe('TRANSACTION_REUSED');
+    const statuses = await Promise.all(
+      [order, other].map(
+        async (o) => (await rig.stores.orders.findById(o._id.toHexString()))?.status,
+      ),
+    );
+    expect(statuses.sort()).toEqual(['PAID', 'PENDING']);
+  });
+
+  it("when the report names another appid or currency than the order's, then never PAID: its own anomaly", async () => {
+    const appid = await rig.payments.markPaid(
+      order,
+      report({ appId: 'wxother' }),
+      'PAY:a',
+      rig.log,
+    );
+    expect(appid).toMatchObject({ outcome: 'ANOMALY', anomaly: 'APPID_MISMATCH' });
+    const usd = await rig.payments.markPaid(order, report({ currency: 'USD' }), 'PAY:c', rig.log);
+    expect(usd).toMatchObject({ outcome: 'ANOMALY', anomaly: 'CURRENCY_MISMATCH' });
+    expect((await stored()).status).toBe('PENDING');
+    const same = await rig.payments.markPaid(
+      order,
+      report({ appId: order.appId, currency: 'CNY' }),
+      'PAY:ok',
+      rig.log,
+    );
+    expect(same.outcome).toBe('APPLIED');
+  });
+
   it('when WeChat names no payment time, then the order is paid as of now', async () => {
     await rig.payments.markPaid(order, report({ paidAt: undefined }), 'PAY:1', rig.log);
     expect((await stored()).paidAt).toEqual(rig.clock.now());

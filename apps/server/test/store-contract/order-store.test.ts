@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { expect, inject, it } from 'vitest';
+import { TransactionIdTaken } from '../../src/stores/order-store.js';
 import type { NewOrder, OrderRecord } from '../../src/stores/order-store.js';
 import { buildOrder } from '../helpers/build-order.js';
 import { describeStoreContract, minutes, timelineEntry as entry } from './backends.js';
@@ -134,6 +135,20 @@ describeStoreContract('order store', (stores, backend) => {
     expect(
       await stores.orders.transition(new Types.ObjectId(), ['PENDING'], 'PAID', {}, entry()),
     ).toBeNull();
+  });
+
+  it('when a second order is moved to PAID with a transaction id another order holds, then TransactionIdTaken and it stays PENDING', async () => {
+    const first = await insert();
+    const second = await insert();
+    const paid = { transactionId: 't-shared', paidAt: minutes(5), paidBy: 'PAY:t-shared' };
+    await stores.orders.transition(first._id, ['PENDING'], 'PAID', paid, entry('PAID'));
+    // MongoDB answers E11000 and FerretDB code 1 for the unique index: both are this error.
+    await expect(
+      stores.orders.transition(second._id, ['PENDING'], 'PAID', paid, entry('PAID')),
+    ).rejects.toBeInstanceOf(TransactionIdTaken);
+    expect((await read(second)).status).toBe('PENDING');
+    expect((await stores.orders.findByTransactionId('t-shared'))?._id).toEqual(first._id);
+    expect(await stores.orders.findByTransactionId('t-none')).toBeNull();
   });
 
   it('when the same transition entry is applied twice, then the timeline records it once', async () => {

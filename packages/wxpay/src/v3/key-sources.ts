@@ -60,9 +60,9 @@ export function isValidAt(cert: PlatformCertificate, at: number): boolean {
  */
 export function firstKeySource(...sources: V3KeySource[]): V3KeySource {
   return {
-    async resolve(serial) {
+    async resolve(serial, origin) {
       for (const source of sources) {
-        const key: KeyObject | undefined = await source.resolve(serial);
+        const key: KeyObject | undefined = await source.resolve(serial, origin);
         if (key !== undefined) return key;
       }
       return undefined;

@@ -4,7 +4,7 @@ import type { TokenCache } from '../token-cache.js';
 import { isValidAt } from './key-sources.js';
 import { normalizeSerial, parsePlatformCertificate } from './keys.js';
 import type { PlatformCertificate } from './keys.js';
-import type { V3KeySource } from './verifier.js';
+import type { MessageOrigin, V3KeySource } from './verifier.js';
 
 /** What one call to `/v3/certificates` gave (decrypted and checked by the downloader). */
 export type DownloadCertificates = () => Promise<PlatformCertificate[]>;
@@ -27,7 +27,17 @@ export interface PlatformCertificateStoreOptions {
    * certificate is accepted on that retry at the latest.
    */
   minRefreshIntervalMs?: number;
+  /**
+   * A serial first seen on a reply to our own request (TLS: WeChat itself) downloads at once,
+   * whatever `minRefreshIntervalMs` says — WeChat may switch certificates just after a download
+   * — but one serial forces at most one download in this long (ms), and at most
+   * {@link MAX_FORCED_SERIALS} serials do in that time. Default 60 s.
+   */
+  forcedRefreshIntervalMs?: number;
 }
+
+/** Serials that may force a download within one `forcedRefreshIntervalMs`. */
+export const MAX_FORCED_SERIALS = 4;
 
 /** The cached set: the certificates' PEM, when they were fetched, and an id per download. */
 interface CertificateSet {
@@ -53,6 +63,10 @@ export class PlatformCertificateStore implements V3KeySource {
   readonly #key: string;
   /** The last set read, parsed, keyed by the cached text, so a cache hit does not re-parse PEM. */
   #parsed: { raw: string; set: CertificateSet } | undefined;
+  /** Downloads under way for an unknown serial: concurrent lookups of it share one. */
+  readonly #inflight = new Map<string, Promise<CertificateSet>>();
+  /** When each serial last forced a download. */
+  readonly #forced = new Map<string, number>();
 
   constructor(options: PlatformCertificateStoreOptions) {
     this.#cache = options.cache;
@@ -64,20 +78,40 @@ export class PlatformCertificateStore implements V3KeySource {
       refreshAfterMs: options.refreshAfterMs ?? 12 * HOUR_MS,
       keepForMs: options.keepForMs ?? 7 * 24 * HOUR_MS,
       minRefreshIntervalMs: options.minRefreshIntervalMs ?? 10_000,
+      forcedRefreshIntervalMs: options.forcedRefreshIntervalMs ?? 60_000,
     };
   }
 
-  async resolve(serial: string): Promise<KeyObject | undefined> {
+  async resolve(
+    serial: string,
+    origin: MessageOrigin = 'notification',
+  ): Promise<KeyObject | undefined> {
     // A public key id is never a certificate: no download for it.
     if (serial.startsWith('PUB_KEY_ID_')) return undefined;
     const wanted = normalizeSerial(serial);
+    const askedAt = this.#now();
     let set = await this.#current();
-    let cert = this.#find(set, wanted);
-    if (cert === undefined && this.#now() - set.fetchedAt >= this.#options.minRefreshIntervalMs) {
-      set = await this.#refresh(set.id, wanted);
-      cert = this.#find(set, wanted);
+    const known = this.#find(set, wanted);
+    if (known !== undefined) return known.publicKey;
+    const shared = this.#inflight.get(wanted);
+    if (shared !== undefined) {
+      set = await shared;
+    } else if (
+      // Counted first: a serial that just downloaded (either way) does not force another.
+      (origin === 'reply' && this.#mayForce(wanted, askedAt)) ||
+      askedAt - set.fetchedAt >= this.#options.minRefreshIntervalMs
+    ) {
+      // A forced download must be newer than the reply that asked for it: another instance's
+      // set from before it is not enough.
+      const download = this.#refresh(set.id, wanted, origin === 'reply' ? askedAt : undefined);
+      this.#inflight.set(wanted, download);
+      try {
+        set = await download;
+      } finally {
+        this.#inflight.delete(wanted);
+      }
     }
-    return cert?.publicKey;
+    return this.#find(set, wanted)?.publicKey;
   }
 
   /** The certificates now valid, downloading them if the cache has none. */
@@ -94,6 +128,16 @@ export class PlatformCertificateStore implements V3KeySource {
 
   #now(): number {
     return this.#options.now();
+  }
+
+  /** Whether a reply's unknown serial may download now (once per serial, a few serials). */
+  #mayForce(serial: string, now: number): boolean {
+    for (const [seen, at] of this.#forced) {
+      if (now - at >= this.#options.forcedRefreshIntervalMs) this.#forced.delete(seen);
+    }
+    if (this.#forced.has(serial) || this.#forced.size >= MAX_FORCED_SERIALS) return false;
+    this.#forced.set(serial, now);
+    return true;
   }
 
   #find(set: CertificateSet, serial: string): PlatformCertificate | undefined {
@@ -114,14 +158,21 @@ export class PlatformCertificateStore implements V3KeySource {
   }
 
   /**
-   * Downloads under the cache's lock, unless, once holding it, the cache already has a newer set
-   * than `seenId` (another caller or instance just downloaded) or the `wanted` serial.
+   * Downloads under the cache's lock, unless, once holding it, the cache already has the
+   * `wanted` serial or a newer set than `seenId` (another caller or instance just downloaded;
+   * with `fetchedSince`, only one fetched at or after it counts).
    */
-  async #refresh(seenId: string | undefined, wanted: string | undefined): Promise<CertificateSet> {
+  async #refresh(
+    seenId: string | undefined,
+    wanted: string | undefined,
+    fetchedSince = Number.NEGATIVE_INFINITY,
+  ): Promise<CertificateSet> {
     return this.#cache.withLock(`${this.#key}:refresh`, async () => {
       const latest = await this.#read();
-      if (latest !== undefined && latest.id !== seenId) return latest;
       if (latest !== undefined && wanted !== undefined && this.#find(latest, wanted)) return latest;
+      if (latest !== undefined && latest.id !== seenId && latest.fetchedAt >= fetchedSince) {
+        return latest;
+      }
       const downloaded = await this.#download();
       const now = this.#now();
       const set: CertificateSet = {

@@ -75,7 +75,7 @@ export async function sendV3(
   const ok = reply.status >= 200 && reply.status <= 299;
   const signedReply = reply.headers['wechatpay-signature'] !== undefined;
   if (verifier !== null && (ok || signedReply)) {
-    await verifier.verify({ headers: reply.headers, body: reply.body }, call.label);
+    await verifier.verify({ headers: reply.headers, body: reply.body }, call.label, 'reply');
   }
   if (!ok) {
     throw v3ApiError({

@@ -16,14 +16,28 @@ export interface SignedMessage {
  * (downloaded and cached), the WeChat Pay public key (`PUB_KEY_ID_…`), or several of them.
  */
 export interface V3KeySource {
-  /** The key for `serial`, or `undefined` when this source does not know it (after any refresh). */
-  resolve(serial: string): Promise<KeyObject | undefined>;
+  /**
+   * The key for `serial`, or `undefined` when this source does not know it (after any refresh).
+   * `origin` says where the serial came from: a `reply` to our own request over TLS may refresh
+   * at once; a `notification` (anyone can send one) refreshes only as often as the source allows.
+   */
+  resolve(serial: string, origin?: MessageOrigin): Promise<KeyObject | undefined>;
 }
+
+/**
+ * Where a signed message came from: the `reply` to a request this client made to WeChat over
+ * TLS, or a `notification` POSTed to the merchant, which anyone can send. Default `notification`.
+ */
+export type MessageOrigin = 'reply' | 'notification';
 
 /** Checks that a reply or notification was signed by WeChat, recently. */
 export interface V3Verifier {
   /** Resolves with the signature headers when valid; otherwise throws a `signature` error. */
-  verify(message: SignedMessage, label?: string): Promise<WechatpaySignature>;
+  verify(
+    message: SignedMessage,
+    label?: string,
+    origin?: MessageOrigin,
+  ): Promise<WechatpaySignature>;
 }
 
 /** The skew SDKs accept between `Wechatpay-Timestamp` and the local clock: under 5 minutes. */
@@ -48,7 +62,7 @@ export function createV3Verifier(options: V3VerifierOptions): V3Verifier {
   const now = options.now ?? Date.now;
   const maxSkew = options.maxSkewSeconds ?? DEFAULT_MAX_SKEW_SECONDS;
   return {
-    async verify(message, label = 'reply') {
+    async verify(message, label = 'reply', origin = 'notification') {
       const sig = readWechatpaySignature(message.headers, label);
       const skew = Math.abs(Math.floor(now() / 1000) - Number(sig.timestamp));
       if (skew >= maxSkew) {
@@ -59,7 +73,7 @@ export function createV3Verifier(options: V3VerifierOptions): V3Verifier {
             `(at most ${maxSkew - 1} s accepted): a replay, or check the clock`,
         );
       }
-      const key = await options.keys.resolve(sig.serial);
+      const key = await options.keys.resolve(sig.serial, origin);
       if (key === undefined) {
         throw wxPayError(
           'signature',

@@ -153,8 +153,8 @@ describe('immediate switch (a fault WeChat does not commit)', () => {
     expect(after.count).toBe(2);
   }, 30_000);
 
-  // Needs the synchronous-reply fix of issue 15 §3 (helper H2): a reply with a new serial just
-  // after a download must fetch at once instead of failing V3_SERIAL_UNKNOWN for 10 s.
+  // A reply with a new serial just after a download fetches at once instead of failing
+  // V3_SERIAL_UNKNOWN for 10 s (platform-rotation-replies.v3.test.ts tests that path itself).
   it('when the switch comes right after a download, then creating an order still succeeds and its payment is notified at once', async () => {
     await sandboxV3(stack.sandbox, 'rotate-platform-certificate', 'POST', { mode: 'immediate' });
     stack.advance(11);
