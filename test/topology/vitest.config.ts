@@ -6,7 +6,9 @@ export default defineProject({
     include: ['**/*.test.ts'],
     // Starts nginx, two server processes and the sandbox: one file, never beside another.
     fileParallelism: false,
-    testTimeout: 240_000,
+    // Bounded as a whole under 5 minutes: set-up 60 s, the stream and the wait 150 s, the stop
+    // 40 s (afterAll's own bound).
+    testTimeout: 150_000,
     hookTimeout: 60_000,
   },
 });

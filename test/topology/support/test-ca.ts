@@ -21,7 +21,8 @@ export interface TestCa {
 }
 
 /**
- * A certificate authority made for one run with openssl (in `dir`), standing in for the public
+ * A certificate authority made for one run (its certificates valid for 90 days, so production
+ * mode's 30-day expiry warning stays quiet) with openssl (in `dir`), standing in for the public
  * CAs that sign a real site's and WeChat's certificates and for WeChat's merchant CA. Nothing
  * outside the run trusts it.
  */
@@ -35,7 +36,7 @@ export function createTestCa(dir: string): TestCa {
     'rsa:2048',
     '-nodes',
     '-days',
-    '2',
+    '90',
     '-subj',
     '/O=Fen topology test/CN=Fen topology test CA',
     '-addext',
@@ -74,7 +75,7 @@ export function createTestCa(dir: string): TestCa {
       at('ca.key'),
       '-CAcreateserial',
       '-days',
-      '2',
+      '90',
       '-extfile',
       at(`${file}.ext`),
       '-out',
