@@ -20,6 +20,7 @@ import type { HttpsClient, Reply } from './support/https-client.js';
 import { readUpstreamLog } from './support/nginx-log.js';
 import { generateMerchant, productionEnv } from './support/production-env.js';
 import { startSandboxProcess } from './support/sandbox-process.js';
+import { watchStartup } from './support/startup-probe.js';
 import type { SandboxProcess } from './support/sandbox-process.js';
 import { createTestCa } from './support/test-ca.js';
 
@@ -253,9 +254,10 @@ describe.skipIf(!nginxBinary)(
           const began = Date.now();
           await server.stop(15_000);
           const stopped = Date.now();
+          const startup = watchStartup(server.port);
           await server.start(30_000);
           restarts.push(
-            `${server.name}: stopped in ${stopped - began} ms, healthy again after ${Date.now() - stopped} ms (at ${((began - t0) / 1000).toFixed(1)} s)`,
+            `${server.name}: stopped in ${stopped - began} ms, healthy again after ${Date.now() - stopped} ms (at ${((began - t0) / 1000).toFixed(1)} s), ${await startup.stop()}`,
           );
           await sleep(STREAM_MS / 5);
         }
