@@ -30,7 +30,9 @@ import { createTestCa } from './support/test-ca.js';
 // names, notifying the shop's HTTPS notify URL through nginx. Under a steady stream of orders
 // and payments, the two servers are restarted one after the other (SIGTERM, start again).
 // Nothing may be lost or paid twice, and clients may see no 5xx: nginx's retries hide a stopped
-// instance. Both instances must enforce one rate limit (it lives in Redis).
+// instance. Each restart also prints how long the instance accepted connections before it was
+// ready (answering 503): a POST that nginx sends into that window reaches the client as a 503.
+// Both instances must enforce one rate limit (it lives in Redis).
 
 const DOMAIN = 'fen-topology.net';
 const SHOP = `shop.${DOMAIN}`;
