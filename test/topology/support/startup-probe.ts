@@ -1,14 +1,19 @@
 import { request } from 'node:http';
 
-/** One `GET /healthz` straight to an instance: its status, or undefined when nothing answered. */
-function healthz(port: number): Promise<number | undefined> {
+/**
+ * One `GET /healthz` straight to an instance: its status; `no answer` when it took the
+ * connection but answered nothing within 1 s; undefined when it refused the connection.
+ */
+function healthz(port: number): Promise<number | 'no answer' | undefined> {
   return new Promise((resolve) => {
+    let connected = false;
     const req = request({ host: '127.0.0.1', port, path: '/healthz', timeout: 1000 }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode));
     });
+    req.on('socket', (socket) => socket.once('connect', () => (connected = true)));
     req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
+    req.on('error', () => resolve(connected ? 'no answer' : undefined));
     req.end();
   });
 }
@@ -23,12 +28,14 @@ export function watchStartup(port: number) {
   let stopped = false;
   let firstAnswer: number | undefined;
   let ready: number | undefined;
-  const statuses = new Map<number, number>();
+  const statuses = new Map<number | 'no answer', number>();
   const done = (async () => {
     while (!stopped && ready === undefined) {
+      const sentAt = Date.now();
       const status = await healthz(port);
       if (status !== undefined) {
-        firstAnswer ??= Date.now();
+        // From when the first accepted probe was sent: a hung one answers only after 1 s.
+        firstAnswer ??= sentAt;
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
         if (status === 200) ready = Date.now();
       }
