@@ -14,6 +14,7 @@ export default defineConfig({
       'test/storm/vitest.config.ts',
       'test/fuzz/vitest.config.ts',
       'test/standalone/vitest.config.ts',
+      'test/topology/vitest.config.ts',
     ],
   },
 });

@@ -6,7 +6,8 @@
 import { spawnOwned, waitUntil } from './children.mjs';
 import { freePort } from './free-port.mjs';
 import { runIfMain, stopOnSignal } from './cli.mjs';
-import { outputOf, runInherit } from './run.mjs';
+import { ensureAptPackage } from './apt.mjs';
+import { outputOf } from './run.mjs';
 import { tcpCheck } from './tcp.mjs';
 
 const HOST = '127.0.0.1';
@@ -63,38 +64,13 @@ export async function ensureRedis({ log = (line) => console.error(line) } = {}) 
  * Installs redis-server with apt-get when it is not on PATH (as root, or with passwordless sudo).
  * @param {(line: string) => void} log
  */
-export async function ensureRedisInstalled(log) {
-  if (outputOf('redis-server', ['--version'])) return;
-  if (!outputOf('apt-get', ['--version'])) {
-    throw new Error(
-      'redis-server is not installed and there is no apt-get: install Redis, or set REDIS_URL=redis://…',
-    );
-  }
-  const asRoot = process.getuid?.() === 0;
-  if (!asRoot && !outputOf('sudo', ['-n', 'true'])) {
-    throw new Error(
-      'redis-server is not installed: run `sudo apt-get install -y redis-server`, or set REDIS_URL=redis://…',
-    );
-  }
-  const [command, ...prefix] = asRoot ? ['apt-get'] : ['sudo', '-n', 'apt-get'];
-  const apt = (args) =>
-    runInherit(command, [...prefix, ...args], {
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  log('[fen] redis-server is not installed: installing it with apt-get');
-  if ((await apt(['install', '-y', '-q', 'redis-server'])) !== 0) {
-    // A fresh machine has no package lists yet.
-    if (
-      (await apt(['update', '-q'])) !== 0 ||
-      (await apt(['install', '-y', '-q', 'redis-server'])) !== 0
-    ) {
-      throw new Error(
-        'apt-get could not install redis-server; install Redis yourself or set REDIS_URL=redis://…',
-      );
-    }
-  }
-  if (!outputOf('redis-server', ['--version']))
-    throw new Error('redis-server is still not on PATH after apt-get install');
+export function ensureRedisInstalled(log) {
+  return ensureAptPackage({
+    pkg: 'redis-server',
+    isInstalled: () => outputOf('redis-server', ['--version']) !== undefined,
+    hint: 'install Redis yourself, or set REDIS_URL=redis://…',
+    log,
+  });
 }
 
 /**

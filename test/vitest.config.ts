@@ -5,6 +5,13 @@ export default defineProject({
     name: 'e2e',
     include: ['**/*.test.ts'],
     // *.v3.test.ts are APIv3-only counterparts: the e2e-v3 project (vitest.v3.config.ts) runs them.
-    exclude: ['**/node_modules/**', 'storm/**', 'fuzz/**', 'standalone/**', '**/*.v3.test.ts'],
+    exclude: [
+      '**/node_modules/**',
+      'storm/**',
+      'fuzz/**',
+      'standalone/**',
+      'topology/**',
+      '**/*.v3.test.ts',
+    ],
   },
 });
