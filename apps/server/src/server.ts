@@ -28,15 +28,16 @@ export interface RunningServer {
 }
 
 /**
- * Binds the port first and then builds the runtime, so a config that needs its own URL (the
- * notify URL on port 0 in tests) can be derived from the bound port. Until the runtime is ready
- * every request is answered 503 with Retry-After (never left hanging).
+ * With a config (its port fixed, as `main.ts` gives it) the runtime is built first and the port
+ * bound only once it is ready: until then a connection is refused, which a proxy in front (nginx)
+ * safely retries on another instance, even a POST. With a function of the port (tests on port 0,
+ * whose notify URL names the port) the port is bound first, and until the runtime is ready every
+ * request is answered 503 with Retry-After (never left hanging).
  */
 export async function startServer(
   config: Config | ((port: number) => Config),
   options: StartOptions = {},
 ): Promise<RunningServer> {
-  const initial = typeof config === 'function' ? undefined : config;
   const server = createServer();
   // A client may half-close its side once it has sent a request (fuzzing found `GET /healthz`
   // then FIN unanswered): by default Node aborts such requests; answer them, then close.
@@ -60,20 +61,32 @@ export async function startServer(
     });
     void handle(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(initial?.port ?? 0, initial?.host ?? '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listen = (port: number, host: string) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
   let runtime: Runtime;
-  try {
-    runtime = await createRuntime(typeof config === 'function' ? config(port) : config, options);
-  } catch (err) {
-    const closed = new Promise((resolve) => server.close(resolve));
-    server.closeAllConnections();
-    await closed;
-    throw err;
+  if (typeof config !== 'function') {
+    runtime = await createRuntime(config, options);
+    try {
+      await listen(config.port, config.host);
+    } catch (err) {
+      await runtime.close();
+      throw err;
+    }
+  } else {
+    await listen(0, '127.0.0.1');
+    try {
+      runtime = await createRuntime(config((server.address() as AddressInfo).port), options);
+    } catch (err) {
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await closed;
+      throw err;
+    }
   }
+  const port = (server.address() as AddressInfo).port;
   ready.handle = runtime.app.callback();
   if (options.startJob ?? runtime.config.reconcile.enabled) runtime.job.start();
 

@@ -43,6 +43,24 @@ async function gatedDatabase(target: URL) {
   };
 }
 
+/** A port nothing listens on now (the OS hands out a free one, and it is let go). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** How a request to `url` ends: its status, or the connection error's code. */
+async function outcomeOf(url: string): Promise<number | string> {
+  try {
+    return (await fetch(url, { method: 'POST', signal: AbortSignal.timeout(3000) })).status;
+  } catch (err) {
+    return String((err as { cause?: { code?: string } }).cause?.code ?? err);
+  }
+}
+
 describe('requests during start-up', () => {
   const realUri = uniqueDatabaseUri({ label: 'startup' });
   let running: RunningServer | undefined;
@@ -95,5 +113,38 @@ describe('requests during start-up', () => {
     running = await starting;
     const ready = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) });
     expect(ready.status).toBe(200);
+  }, 30_000);
+
+  it('when the port is fixed (as in production), then it is bound only once ready: a connection before that is refused, so a proxy retries it elsewhere', async () => {
+    const fixedUri = uniqueDatabaseUri({ label: 'startup-fixed' });
+    const fixedGate = await gatedDatabase(new URL(fixedUri));
+    const gated = new URL(fixedUri);
+    gated.host = `127.0.0.1:${fixedGate.port}`;
+    const port = await freePort();
+    const starting = startServer(
+      loadConfig(
+        serverEnv({
+          port,
+          databaseUri: gated.toString(),
+          certsDir: fileURLToPath(new URL('../../wx-sandbox/certs', import.meta.url)),
+          env: { LOG_LEVEL: 'silent', RECONCILE_ENABLED: 'false' },
+        }),
+      ),
+      { logger: createLogger('silent') },
+    );
+    let fixed: RunningServer | undefined;
+    try {
+      // The server is waiting on its database: nothing listens yet.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await outcomeOf(`http://127.0.0.1:${port}/api/guest-session`)).toBe('ECONNREFUSED');
+      fixedGate.open();
+      fixed = await starting;
+      expect(await outcomeOf(`http://127.0.0.1:${port}/api/guest-session`)).toBe(201);
+    } finally {
+      fixedGate.open();
+      await (fixed ?? (await starting.catch(() => undefined)))?.close();
+      await fixedGate.close();
+      await dropDatabase(fixedUri);
+    }
   }, 30_000);
 });
