@@ -1,6 +1,4 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const randomFrom = (alphabet: string, length: number) =>
@@ -39,12 +37,6 @@ export interface ProductionEnvOptions {
   env?: Record<string, string>;
 }
 
-const settingsReference = readFileSync(
-  join(import.meta.dirname, '../../../docs/configuration.md'),
-  'utf8',
-);
-const serverKnows = (setting: string) => settingsReference.includes(`\`${setting}\``);
-
 /**
  * The server's environment as production requires it (FEN_ENV=production): generated secrets,
  * https URLs with public host names, WeChat over HTTPS trusted through the system's CAs (here
@@ -53,11 +45,6 @@ const serverKnows = (setting: string) => settingsReference.includes(`\`${setting
  */
 export function productionEnv(options: ProductionEnvOptions): Record<string, string> {
   const { merchant } = options;
-  // ADMIN_TOKENS (operators by name) replaces ADMIN_TOKEN; while the server does not know it
-  // (docs/configuration.md lists every setting), the token is given the old way.
-  const admin: Record<string, string> = serverKnows('ADMIN_TOKENS')
-    ? { ADMIN_TOKENS: `ops:${merchant.adminTokenSha256}` }
-    : { ADMIN_TOKEN: merchant.adminToken };
   return {
     FEN_ENV: 'production',
     NODE_ENV: 'production',
@@ -78,7 +65,8 @@ export function productionEnv(options: ProductionEnvOptions): Record<string, str
     WX_OAUTH_BASE: options.wechat.oauth,
     WXPAY_API_BASE: options.wechat.pay,
     SESSION_SECRET: merchant.sessionSecret,
-    ...admin,
+    // Operators by name; the file keeps only the hash of each one's token.
+    ADMIN_TOKENS: `ops:${merchant.adminTokenSha256}`,
     TRUST_PROXY: '1',
     RECONCILE_ENABLED: 'true',
     SHUTDOWN_TIMEOUT_MS: '10000',
