@@ -1,11 +1,5 @@
-import { DEMO } from '@fen/test-support';
 import { describe, expect, it } from 'vitest';
-import {
-  operatorFor,
-  parseOperators,
-  publishedOperatorTokens,
-  tokenSha256Hex,
-} from '../src/http/operators.js';
+import { operatorFor, parseOperators, tokenSha256Hex } from '../src/http/operators.js';
 
 // ADMIN_TOKENS (name:sha256hex, …) and ADMIN_TOKEN, as the configuration reads them.
 const hash = tokenSha256Hex;
@@ -40,16 +34,6 @@ describe('ADMIN_TOKENS', () => {
     expect(problems.join('\n')).not.toContain('plain-token-pasted-here');
     expect(parseOperators(undefined, undefined).problems).toEqual([
       'ADMIN_TOKENS or ADMIN_TOKEN: no operator is set (ADMIN_TOKENS=name:sha256hex,…)',
-    ]);
-  });
-
-  it('when an operator’s hash is that of a published demo token, then the production rule names that operator', () => {
-    const { operators } = parseOperators(
-      `alice:${hash('alice-secret-token')},demo:${hash(DEMO.adminToken)}`,
-      undefined,
-    );
-    expect(publishedOperatorTokens(operators, [DEMO.adminToken])).toEqual([
-      'ADMIN_TOKENS: operator "demo" uses a published demo token: give them a token of their own',
     ]);
   });
 });

@@ -95,21 +95,3 @@ export function operatorFor(operators: readonly Operator[], token: string): stri
   }
   return found;
 }
-
-/**
- * Production refuses an `ADMIN_TOKENS` entry whose hash is that of a published token (the demo's
- * `ADMIN_TOKEN`, `.env.example`'s): anyone could present it. One line per operator concerned,
- * naming the operator, never the token. The lead wires this into production mode's checks.
- */
-export function publishedOperatorTokens(
-  operators: readonly Operator[],
-  publishedTokens: readonly string[],
-): string[] {
-  const published = new Set(publishedTokens.map(tokenSha256Hex));
-  return operators
-    .filter((operator) => published.has(operator.tokenSha256.toString('hex')))
-    .map(
-      (operator) =>
-        `ADMIN_TOKENS: operator "${operator.name}" uses a published demo token: give them a token of their own`,
-    );
-}
