@@ -75,24 +75,24 @@ describe('POST /cgi-bin/clear_quota/v2 and /cgi-bin/clear_quota', () => {
       40125,
     );
     expect((await clearV2({ appid: DEMO.appId })).body.errcode).toBe(41004);
-    expect((await clearV2({ appid: 'wx0000000000000000', appsecret: DEMO.secret })).body.errcode).toBe(
-      40013,
-    );
+    expect(
+      (await clearV2({ appid: 'wx0000000000000000', appsecret: DEMO.secret })).body.errcode,
+    ).toBe(40013);
     const get = await json(`${sandbox.url}/cgi-bin/clear_quota/v2`);
     expect(get.body.errcode).toBe(43002);
     expect((await token()).body.errcode).toBe(45009);
   });
 
-  it('when clear_quota is called with the app\'s access_token, then the quota is cleared', async () => {
+  it("when clear_quota is called with the app's access_token, then the quota is cleared", async () => {
     await setQuota({ token: 1 });
     const accessToken = (await token()).body.access_token as string;
     expect((await token()).body.errcode).toBe(45009);
     const url = `${sandbox.url}/cgi-bin/clear_quota?access_token=${accessToken}`;
     expect((await json(url, { appid: DEMO.appId })).body.errcode).toBe(0);
     expect((await token()).body.access_token).toBeTruthy();
-    expect((await json(`${sandbox.url}/cgi-bin/clear_quota`, { appid: DEMO.appId })).body.errcode).toBe(
-      41001,
-    );
+    expect(
+      (await json(`${sandbox.url}/cgi-bin/clear_quota`, { appid: DEMO.appId })).body.errcode,
+    ).toBe(41001);
   });
 
   it('when an app has cleared its quota 10 times this month, then the 11th is 48006', async () => {
