@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readSandboxConfigFile } from '../src/config-file.js';
 import { createSandbox } from '../src/index.js';
 import type { Sandbox } from '../src/index.js';
 import { json } from './support/http.js';
@@ -103,5 +107,27 @@ describe('POST /cgi-bin/clear_quota/v2 and /cgi-bin/clear_quota', () => {
     expect((await json(`${sandbox.url}/__sandbox/token-quota`)).body.clears).toEqual({
       [DEMO.appId]: 10,
     });
+  });
+});
+
+describe('the quota option', () => {
+  it('when it is not a count per API, then the sandbox refuses to start, naming it', async () => {
+    await expect(createSandbox({ tokenQuotaPerDay: { token: 1.5 } })).rejects.toThrow(
+      /tokenQuotaPerDay\.token must be an integer/,
+    );
+    await expect(
+      createSandbox({ tokenQuotaPerDay: { calls: 1 } as unknown as { token: number } }),
+    ).rejects.toThrow(/tokenQuotaPerDay\.calls is not a quota/);
+  });
+
+  it('when SANDBOX_CONFIG names a quota, then it is read with the apps', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fen-quota-'));
+    try {
+      const file = join(dir, 'sandbox.json');
+      writeFileSync(file, JSON.stringify({ tokenQuotaPerDay: { ticket: 5 } }));
+      expect(readSandboxConfigFile(file)).toEqual({ tokenQuotaPerDay: { ticket: 5 } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
