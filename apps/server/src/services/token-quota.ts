@@ -95,18 +95,33 @@ export function createTokenQuota(deps: TokenQuotaDeps): TokenQuota {
 
   return {
     async beforeFetch(appId, kind) {
-      if (await activeBlock(appId, kind)) throw quotaBlockedError(appId, kind);
-      await store.countFetch(shanghaiDay(nowMs()), appId, kind);
+      let blocked: boolean;
+      try {
+        blocked = (await activeBlock(appId, kind)) !== undefined;
+        if (!blocked) await store.countFetch(shanghaiDay(nowMs()), appId, kind);
+      } catch (err) {
+        // Redis unreachable: fetch anyway (a token beats a count), uncounted.
+        log.warn({ err: String(err), appId, kind }, 'token quota store failed; fetch not counted');
+        return;
+      }
+      if (blocked) throw quotaBlockedError(appId, kind);
     },
 
     async quotaExhausted(appId, kind) {
       const now = nowMs();
       const block = { sinceMs: now, untilMs: nextShanghaiMidnight(now) };
-      let recorded = await store.block(appId, kind, block);
-      if (!recorded && !(await activeBlock(appId, kind))) {
-        // A pause from a past day still stored: replace it.
-        await store.unblock(appId, [kind]);
+      let recorded: boolean;
+      try {
         recorded = await store.block(appId, kind, block);
+        if (!recorded && !(await activeBlock(appId, kind))) {
+          // A pause from a past day still stored: replace it.
+          await store.unblock(appId, [kind]);
+          recorded = await store.block(appId, kind, block);
+        }
+      } catch (err) {
+        // The pause cannot be shared, but the operator must still hear of the 45009.
+        log.warn({ err: String(err), appId, kind }, 'token quota store failed; pause not recorded');
+        recorded = true;
       }
       if (recorded) alert(appId, kind);
     },

@@ -165,4 +165,22 @@ describe('the token quota when things fail', () => {
       'access_token',
     ]);
   });
+
+  it('when the store (Redis) fails, then fetches go on uncounted and a 45009 still alerts', async () => {
+    const down = () => Promise.reject(new Error('ECONNREFUSED'));
+    const broken: TokenQuotaStore = {
+      countFetch: down,
+      fetches: down,
+      block: down,
+      blockOf: down,
+      unblock: down,
+      recordReset: down,
+      lastReset: down,
+    };
+    const { quota, alerts } = rig(broken);
+    await expect(quota.beforeFetch(APP, 'access_token')).resolves.toBeUndefined();
+    await quota.quotaExhausted(APP, 'access_token');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(alerts).toEqual([`${APP}:access_token`]);
+  });
 });
