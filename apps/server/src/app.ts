@@ -10,6 +10,7 @@ import type { RateLimiter } from './http/rate-limiter.js';
 import type { RateLimitSettings } from './config.js';
 import type { Logger } from './logger.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminQuotaRoutes } from './routes/admin-quota.js';
 import { healthRoutes } from './routes/health.js';
 import { notifyRoutes } from './routes/notify.js';
 import { orderRoutes } from './routes/orders.js';
@@ -24,6 +25,7 @@ import type { ProductService } from './services/product-service.js';
 import type { RefundNotificationHandler } from './services/refund-notification-service.js';
 import type { RefundService } from './services/refund-service.js';
 import type { SessionService } from './services/session-service.js';
+import type { TokenQuota } from './services/token-quota.js';
 
 /** What the HTTP layer needs; built by `createRuntime`, or by hand in a test. */
 export interface AppDeps {
@@ -44,6 +46,8 @@ export interface AppDeps {
   admin: AdminService;
   handlePaymentNotification: PaymentNotificationHandler;
   handleRefundNotification: RefundNotificationHandler;
+  /** The access_token / jsapi_ticket daily quota (`/admin/token-quota`). */
+  tokenQuota: TokenQuota;
   health(): Promise<HealthResponse>;
 }
 
@@ -73,6 +77,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     productRoutes(deps.products, session),
     orderRoutes(deps.orders, session, limits.orderActions),
     adminRoutes({ admin: deps.admin, refunds: deps.refunds }, admin),
+    adminQuotaRoutes(deps.tokenQuota, admin),
   ];
   for (const router of routers) {
     app.use(router.routes());

@@ -26,6 +26,12 @@ import { createProductService } from './services/product-service.js';
 import { createRefundNotificationService } from './services/refund-notification-service.js';
 import { createRefundService } from './services/refund-service.js';
 import { createSessionService } from './services/session-service.js';
+import { createTokenQuota } from './services/token-quota.js';
+import type { QuotaExhaustedHook } from './services/token-quota.js';
+import {
+  createMemoryTokenQuotaStore,
+  createRedisTokenQuotaStore,
+} from './services/token-quota-store.js';
 import { connectDatabase } from './stores/database.js';
 import type { Database } from './stores/database.js';
 import { createStores } from './stores/index.js';
@@ -42,6 +48,8 @@ export interface RuntimeOptions {
    */
   wechatClock?: Clock;
   logger?: Logger;
+  /** Called once when WeChat answers 45009 to a token fetch (e.g. to post an alert). */
+  onQuotaExhausted?: QuotaExhaustedHook;
 }
 
 /** A fully wired server: database, Redis, WeChat, services, the Koa app and the job. */
@@ -84,11 +92,20 @@ export async function createRuntime(
   }
   const stores = createStores(db);
   const tokenCache = redis ? new RedisTokenCache(redis) : new MemoryTokenCache();
+  // Token fetches counted per appid per day; paused after WeChat's 45009 (docs/server.md).
+  const tokenQuota = createTokenQuota({
+    store: redis ? createRedisTokenQuotaStore(redis) : createMemoryTokenQuotaStore(),
+    clock,
+    log,
+    appIds: [config.wx.appId, config.wx.officialAccount?.appId].filter((id) => id !== undefined),
+    clearAtWeChat: (appId) => wechat.clearTokenQuota(appId),
+    ...(options.onQuotaExhausted ? { onQuotaExhausted: options.onQuotaExhausted } : {}),
+  });
   // WXPAY_API_VERSION picks the protocol; services, routes and orders are the same for both.
   const wechat =
     config.pay.apiVersion === 'v3'
-      ? createV3WeChatGateway(config, tokenCache, options.wechatClock ?? systemClock)
-      : createWeChatGateway(config, tokenCache);
+      ? createV3WeChatGateway(config, tokenCache, options.wechatClock ?? systemClock, tokenQuota)
+      : createWeChatGateway(config, tokenCache, tokenQuota);
 
   // Rate limits live in Redis, shared by all instances; without Redis (sandbox mode only:
   // production requires it) this process counts alone.
@@ -209,6 +226,7 @@ export async function createRuntime(
       clock,
       withOrderLock,
     }),
+    tokenQuota,
     handleRefundNotification: createRefundNotificationService({
       refunds: stores.refunds,
       events: stores.events,

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { SandboxApp, SandboxMerchant } from './options.js';
+import type { SandboxApp, SandboxMerchant, SandboxOptions } from './options.js';
 
-/** What a sandbox config file holds: the merchants and apps to play WeChat for. */
+/** What a sandbox config file holds: the merchants and apps to play WeChat for, the token quota. */
 export interface SandboxConfigFile {
   merchants?: SandboxMerchant[];
   apps?: SandboxApp[];
+  tokenQuotaPerDay?: SandboxOptions['tokenQuotaPerDay'];
 }
 
 /**
@@ -21,7 +22,7 @@ export function readSandboxConfigFile(path: string): SandboxConfigFile {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new Error(`SANDBOX_CONFIG ${path}: expected a JSON object {merchants, apps}`);
   }
-  const { merchants, apps } = parsed as Record<string, unknown>;
+  const { merchants, apps, tokenQuotaPerDay } = parsed as Record<string, unknown>;
   for (const [name, value] of Object.entries({ merchants, apps })) {
     if (value !== undefined && !Array.isArray(value)) {
       throw new Error(`SANDBOX_CONFIG ${path}: ${name} must be an array`);
@@ -30,5 +31,9 @@ export function readSandboxConfigFile(path: string): SandboxConfigFile {
   return {
     ...(merchants ? { merchants: merchants as SandboxMerchant[] } : {}),
     ...(apps ? { apps: apps as SandboxApp[] } : {}),
+    // Checked by createSandbox, like the rest.
+    ...(tokenQuotaPerDay !== undefined
+      ? { tokenQuotaPerDay: tokenQuotaPerDay as SandboxOptions['tokenQuotaPerDay'] }
+      : {}),
   };
 }

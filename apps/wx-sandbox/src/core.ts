@@ -32,7 +32,7 @@ export function createCore(resolved: ResolvedOptions, options: SandboxOptions): 
     timers,
     faults,
     orders: new OrderStore(() => clock.nowMs()),
-    identities: new Identities(resolved.apps, clock),
+    identities: new Identities(resolved.apps, clock, resolved.tokenQuotaPerDay),
     notifier: new Notifier({
       timers,
       faults,

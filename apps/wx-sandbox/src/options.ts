@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { DEMO_APP, DEMO_MERCHANT, DEMO_MOBILE_APP, DEMO_OA_APP } from '@fen/demo';
 import { DEMO_CERTS_DIR } from './certs.js';
 import type { Clock } from './clock.js';
+import { DEFAULT_DAILY_QUOTA, quotaLimitProblems } from './state/api-quota.js';
+import type { QuotaApi } from './state/api-quota.js';
 import { merchantV3Problems } from './v3/merchant-credentials.js';
 
 /** A merchant the sandbox plays WeChat Pay for. */
@@ -89,6 +91,11 @@ export interface SandboxOptions {
    * listener's URL.
    */
   publicUrl?: string;
+  /**
+   * Daily calls per app of `/cgi-bin/token` (`token`) and `/cgi-bin/ticket/getticket` (`ticket`)
+   * before WeChat answers 45009; default 2000 each. The control API changes them at run time.
+   */
+  tokenQuotaPerDay?: Partial<Record<QuotaApi, number>>;
 }
 
 /**
@@ -110,6 +117,7 @@ export interface ResolvedOptions {
   maxBodyBytes: number;
   httpNotifyHosts: string[];
   publicUrl?: string;
+  tokenQuotaPerDay: Record<QuotaApi, number>;
 }
 
 /** Applies the defaults and throws one error listing every problem. */
@@ -132,8 +140,9 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     httpNotifyHosts: options.httpNotifyHosts ?? [],
     ...(options.publicUrl ? { publicUrl: options.publicUrl.replace(/\/+$/, '') } : {}),
+    tokenQuotaPerDay: { ...DEFAULT_DAILY_QUOTA, ...options.tokenQuotaPerDay },
   };
-  const problems: string[] = [];
+  const problems: string[] = quotaLimitProblems(options.tokenQuotaPerDay ?? {});
   const isPort = (p: number) => Number.isInteger(p) && p >= 0 && p <= 65535;
   if (!isPort(resolved.port)) problems.push('port must be an integer 0–65535');
   if (!isPort(resolved.tlsPort)) problems.push('tlsPort must be an integer 0–65535');

@@ -3,6 +3,7 @@ export type { CaCertificates, ClientCertificate, PemCertificate } from './http.j
 export * from './token-cache.js';
 export * from './redis-token-cache.js';
 export * from './token-provider.js';
+export * from './token-quota.js';
 export * from './wechat-api.js';
 export * from './jssdk.js';
 export * from './sign.js';

@@ -5,6 +5,8 @@ import type { CaCertificates } from './http.js';
 import { MemoryTokenCache } from './token-cache.js';
 import type { LockOptions, TokenCache } from './token-cache.js';
 import { createTokenProvider } from './token-provider.js';
+import { guardedFetch } from './token-quota.js';
+import type { TokenFetchGuard } from './token-quota.js';
 import type { FetchedToken, RefreshOptions } from './token-provider.js';
 import { callWeChatJson, requireSeconds, requireString } from './wechat-http.js';
 import type { WeChatHttp, WeChatJson } from './wechat-http.js';
@@ -28,6 +30,8 @@ export interface WeChatApiOptions {
   /** Clock (epoch ms), injectable for tests. */
   now?: () => number;
   lock?: LockOptions;
+  /** Sees every token fetch from WeChat (not cache hits): counts them, pauses them after 45009. */
+  fetchGuard?: TokenFetchGuard;
 }
 
 export interface Code2SessionResult {
@@ -54,6 +58,11 @@ export interface WeChatApi {
   getJsapiTicket(): Promise<string>;
   invalidateAccessToken(): Promise<void>;
   callWithAccessToken<T>(fn: (accessToken: string) => Promise<T>): Promise<T>;
+  /**
+   * Resets this app's daily API quota at WeChat (`POST /cgi-bin/clear_quota/v2` with the
+   * AppSecret, so it works while no token can be fetched). WeChat allows 10 resets a month.
+   */
+  clearQuota(): Promise<void>;
   /** Closes the connection pool. */
   close(): Promise<void>;
 }
@@ -86,35 +95,40 @@ export function createWeChatApi(options: WeChatApiOptions): WeChatApi {
   const accessToken = createTokenProvider({
     ...providerOptions,
     key: `${appId}:access_token`,
-    fetch: async () => {
+    fetch: guardedFetch(options.fetchGuard, appId, 'access_token', async () => {
       const json = await callWeChatJson(http, 'GET', '/cgi-bin/token', {
         grant_type: 'client_credential',
         appid: appId,
         secret,
       });
       return tokenFrom(json, 'access_token', 'GET /cgi-bin/token');
-    },
+    }),
   });
 
   const stableAccessToken = createTokenProvider({
     ...providerOptions,
     key: `${appId}:stable_access_token`,
     // stable_token hands back the same token while it is valid, so a refused one needs force.
-    fetch: async (reason: RefreshOptions) => {
-      const json = await callWeChatJson(
-        http,
-        'POST',
-        '/cgi-bin/stable_token',
-        {},
-        {
-          grant_type: 'client_credential',
-          appid: appId,
-          secret,
-          force_refresh: reason.force === true || reason.rejected !== undefined,
-        },
-      );
-      return tokenFrom(json, 'access_token', 'POST /cgi-bin/stable_token');
-    },
+    fetch: guardedFetch(
+      options.fetchGuard,
+      appId,
+      'access_token',
+      async (reason: RefreshOptions) => {
+        const json = await callWeChatJson(
+          http,
+          'POST',
+          '/cgi-bin/stable_token',
+          {},
+          {
+            grant_type: 'client_credential',
+            appid: appId,
+            secret,
+            force_refresh: reason.force === true || reason.rejected !== undefined,
+          },
+        );
+        return tokenFrom(json, 'access_token', 'POST /cgi-bin/stable_token');
+      },
+    ),
   });
 
   const tokenInUse = options.useStableToken ? stableAccessToken : accessToken;
@@ -134,7 +148,7 @@ export function createWeChatApi(options: WeChatApiOptions): WeChatApi {
   const jsapiTicket = createTokenProvider({
     ...providerOptions,
     key: `${appId}:jsapi_ticket`,
-    fetch: async () => {
+    fetch: guardedFetch(options.fetchGuard, appId, 'jsapi_ticket', async () => {
       const json = await callWithAccessToken((token) =>
         callWeChatJson(http, 'GET', '/cgi-bin/ticket/getticket', {
           access_token: token,
@@ -142,7 +156,7 @@ export function createWeChatApi(options: WeChatApiOptions): WeChatApi {
         }),
       );
       return tokenFrom(json, 'ticket', 'GET /cgi-bin/ticket/getticket');
-    },
+    }),
   });
 
   return {
@@ -185,6 +199,18 @@ export function createWeChatApi(options: WeChatApiOptions): WeChatApi {
     getJsapiTicket: () => jsapiTicket.get(),
     invalidateAccessToken: () => tokenInUse.invalidate(),
     callWithAccessToken,
+    async clearQuota() {
+      await callWeChatJson(
+        http,
+        'POST',
+        '/cgi-bin/clear_quota/v2',
+        {},
+        {
+          appid: appId,
+          appsecret: secret,
+        },
+      );
+    },
     close: () => dispatcher.close(),
   };
 }

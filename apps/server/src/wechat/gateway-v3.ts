@@ -10,6 +10,7 @@ import {
 } from '@fen/wxpay';
 import type {
   TokenCache,
+  TokenFetchGuard,
   V3H5PrepayRequest,
   V3JsapiPrepayRequest,
   V3Notification,
@@ -47,13 +48,14 @@ export function createV3WeChatGateway(
   config: Config,
   tokenCache: TokenCache,
   clock: Clock,
+  fetchGuard?: TokenFetchGuard,
 ): WeChatGateway {
   const { pay, wx } = config;
   const v3 = pay.v3;
   if (pay.apiVersion !== 'v3' || !v3) {
     throw new Error('createV3WeChatGateway needs WXPAY_API_VERSION=v3 and its settings');
   }
-  const base = createWeChatGateway(config, tokenCache);
+  const base = createWeChatGateway(config, tokenCache, fetchGuard);
   const privateKey = loadPrivateKey(v3.privateKeyPem, 'merchant private key');
   const client = createV3PayClient({
     mchId: pay.mchId,

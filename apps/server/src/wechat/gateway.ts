@@ -11,7 +11,13 @@ import {
   timeStampSeconds,
   wxPayError,
 } from '@fen/wxpay';
-import type { PayClient, TokenCache, UnifiedOrderParams, WeChatApi } from '@fen/wxpay';
+import type {
+  PayClient,
+  TokenCache,
+  TokenFetchGuard,
+  UnifiedOrderParams,
+  WeChatApi,
+} from '@fen/wxpay';
 import type { JssdkConfigResponse, PayChannel, PaymentData } from '@fen/contracts';
 import type { Config } from '../config.js';
 import { appError } from '../errors.js';
@@ -73,6 +79,8 @@ export interface WeChatGateway {
   parseRefundNotification(
     request: NotificationRequest,
   ): Promise<ParsedNotification<RefundNotificationReport>>;
+  /** Resets an app's daily API quota at WeChat (clear_quota, 10 a month); the app must be ours. */
+  clearTokenQuota(appId: string): Promise<void>;
   /** Closes the connection pools. */
   close(): Promise<void>;
 }
@@ -86,7 +94,11 @@ async function payCall<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeChatGateway {
+export function createWeChatGateway(
+  config: Config,
+  tokenCache: TokenCache,
+  fetchGuard?: TokenFetchGuard,
+): WeChatGateway {
   const { pay, wx } = config;
   const oa = wx.officialAccount;
   const appIdOf = channelAppIds(wx);
@@ -116,6 +128,7 @@ export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeC
   const apiOptions = {
     baseUrl: wx.apiBase,
     tokenCache,
+    ...(fetchGuard ? { fetchGuard } : {}),
     timeoutMs: pay.timeoutMs,
     ...(pay.ca ? { ca: pay.ca } : {}),
   };
@@ -227,6 +240,11 @@ export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeC
       } catch (err) {
         return refusal(err, request, addressee);
       }
+    },
+    async clearTokenQuota(appId) {
+      const target = appId === wx.appId ? api : appId === oa?.appId ? oaApi : undefined;
+      if (!target) throw new Error(`no AppSecret for appid ${appId}: not configured`);
+      await target.clearQuota();
     },
     async close() {
       await Promise.allSettled([

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { SandboxCore } from '../core.js';
 import { parseFaults } from '../faults.js';
 import { payAsPayer } from '../pay/payer.js';
+import { quotaLimitProblems } from '../state/api-quota.js';
 import { PREPAY_TTL_MS } from '../state/orders.js';
 import type { Order } from '../state/orders.js';
 import { fail, jsonBody, payerOutcome } from './control-json.js';
@@ -151,6 +152,24 @@ export function controlRouter(core: SandboxCore): Router {
   router.delete('/faults', (ctx) => {
     core.faults.clear();
     ctx.body = { faults: {} };
+  });
+
+  // The daily token quota (45009 beyond it): read it, set low limits for a test, reset it.
+  router.get('/token-quota', (ctx) => {
+    ctx.body = core.identities.quota.view();
+  });
+  router.put('/token-quota', async (ctx) => {
+    const body = await jsonBody(ctx);
+    if (!body) return;
+    const problems = quotaLimitProblems(body);
+    if (problems.length > 0) return fail(ctx, 400, 'INVALID_QUOTA', problems.join('; '));
+    core.identities.quota.setLimits(body);
+    core.logger({ level: 'info', msg: 'token quota set', limits: body });
+    ctx.body = core.identities.quota.view();
+  });
+  router.delete('/token-quota', (ctx) => {
+    core.identities.quota.reset();
+    ctx.body = core.identities.quota.view();
   });
 
   const clockView = () => ({

@@ -29,21 +29,35 @@ export function wechatApiRouter(core: SandboxCore): Router {
   );
   router.get('/cgi-bin/token', (ctx) => reply(ctx, () => ids.accessToken(query(ctx))));
   router.get('/cgi-bin/ticket/getticket', (ctx) => reply(ctx, () => ids.ticket(query(ctx))));
-  router.all('/cgi-bin/stable_token', async (ctx) => {
-    if (ctx.method !== 'POST') return send(ctx, apiError(43002, 'require POST method'));
+  /** A POST API's JSON object body, or undefined once WeChat's refusal is sent. */
+  const postedJson = async (ctx: Context): Promise<Record<string, unknown> | undefined> => {
+    if (ctx.method !== 'POST') return void send(ctx, apiError(43002, 'require POST method'));
     let body: unknown;
     try {
       body = JSON.parse((await readRawBody(ctx.req, 64 * 1024)).toString('utf8'));
     } catch (err) {
       if (err instanceof BodyTooLargeError || err instanceof SyntaxError) {
-        return send(ctx, apiError(47001, 'data format error'));
+        return void send(ctx, apiError(47001, 'data format error'));
       }
       throw err;
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      return send(ctx, apiError(47001, 'data format error'));
+      return void send(ctx, apiError(47001, 'data format error'));
     }
-    reply(ctx, () => ids.stableToken(body as Record<string, unknown>));
+    return body as Record<string, unknown>;
+  };
+  router.all('/cgi-bin/stable_token', async (ctx) => {
+    const body = await postedJson(ctx);
+    if (body) reply(ctx, () => ids.stableToken(body));
+  });
+  // The daily quota's reset: with the app's access_token, or (v2) with its AppSecret.
+  router.all('/cgi-bin/clear_quota', async (ctx) => {
+    const body = await postedJson(ctx);
+    if (body) reply(ctx, () => ids.clearQuota(query(ctx).access_token, body));
+  });
+  router.all('/cgi-bin/clear_quota/v2', async (ctx) => {
+    const body = await postedJson(ctx);
+    if (body) reply(ctx, () => ids.clearQuotaV2(body));
   });
   return router;
 }

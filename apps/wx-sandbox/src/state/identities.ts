@@ -9,6 +9,8 @@ import {
   unionIdFor,
 } from '../ids.js';
 import type { SandboxApp } from '../options.js';
+import { ApiQuota } from './api-quota.js';
+import type { QuotaApi } from './api-quota.js';
 
 /** A WeChat JSON API error: `{errcode, errmsg}` with WeChat's `, rid: …` suffix. */
 export interface WxApiError {
@@ -22,6 +24,9 @@ export const apiError = (errcode: number, errmsg: string): WxApiError => ({
 });
 
 export const isApiError = (value: object): value is WxApiError => 'errcode' in value;
+
+/** WeChat's answer once an app has used up an API's daily quota [docs/protocol.md §7]. */
+const quotaReached = () => apiError(45009, 'reach max api daily quota limit');
 
 const CODE_TTL_MS = 5 * 60_000; // wx.login and OAuth codes: 5 minutes, single use [D-c2s]
 const TOKEN_TTL_S = 7200;
@@ -58,12 +63,16 @@ export class Identities {
   readonly #latest = new Map<string, string>();
   readonly #forceRefreshes = new Map<string, number[]>();
   readonly #tickets = new Map<string, { value: string; expiresAt: number }>();
+  /** Daily calls of `/cgi-bin/token` and getticket per app (45009 beyond), cleared by clear_quota. */
+  readonly quota: ApiQuota;
 
   constructor(
     apps: SandboxApp[],
     private readonly clock: SandboxClock,
+    quotaPerDay: Partial<Record<QuotaApi, number>> = {},
   ) {
     for (const app of apps) this.#apps.set(app.appId, app);
+    this.quota = new ApiQuota(quotaPerDay, () => this.clock.nowMs());
   }
 
   app(appId: string): SandboxApp | undefined {
@@ -144,7 +153,41 @@ export class Identities {
   ): WxApiError | { access_token: string; expires_in: number } {
     const checked = this.#checkAppQuery(q, 'unused', 'client_credential');
     if (isApiError(checked)) return checked;
+    if (!this.quota.take('token', checked.appId)) return quotaReached();
     return this.#issueToken(`token:${checked.appId}`, checked.appId, TOKEN_OVERLAP_MS);
+  }
+
+  /**
+   * `POST /cgi-bin/clear_quota?access_token=` with `{appid}`: the app's daily counts back to zero,
+   * 10 times a month. The token must be the app's own (the errcode otherwise is not verified).
+   */
+  clearQuota(token: string | undefined, body: Record<string, unknown>): WxApiError {
+    const owner = this.checkAccessToken(token);
+    if (isApiError(owner)) return owner;
+    if (typeof body.appid !== 'string' || body.appid === '')
+      return apiError(41002, 'appid missing');
+    if (body.appid !== owner.appId) return apiError(40013, 'invalid appid');
+    return this.#clear(owner.appId);
+  }
+
+  /** `POST /cgi-bin/clear_quota/v2` with `{appid, appsecret}`: works when no token can be had. */
+  clearQuotaV2(body: Record<string, unknown>): WxApiError {
+    const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+    const appId = str(body.appid);
+    const secret = str(body.appsecret);
+    if (!appId) return apiError(41002, 'appid missing');
+    if (!secret) return apiError(41004, 'appsecret missing');
+    const app = this.#apps.get(appId);
+    if (!app) return apiError(40013, 'invalid appid');
+    if (app.secret !== secret) return apiError(40125, 'invalid appsecret');
+    return this.#clear(appId);
+  }
+
+  #clear(appId: string): WxApiError {
+    // 48006 for the monthly limit: the code is WeChat's, its message here is not verified.
+    if (!this.quota.clear(appId))
+      return apiError(48006, 'forbid to clear quota because of reaching the limit');
+    return { errcode: 0, errmsg: 'ok' };
   }
 
   /**
@@ -204,6 +247,7 @@ export class Identities {
     if (isApiError(owner)) return owner;
     const type = q.type ?? '';
     if (type !== 'jsapi' && type !== 'wx_card') return apiError(40097, 'invalid args');
+    if (!this.quota.take('ticket', owner.appId)) return quotaReached();
     const key = `${type}:${owner.appId}`;
     const now = this.clock.nowMs();
     let ticket = this.#tickets.get(key);
