@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { DEMO_APP, DEMO_MERCHANT, DEMO_MOBILE_APP, DEMO_OA_APP } from '@fen/demo';
 import { DEMO_CERTS_DIR } from './certs.js';
 import type { Clock } from './clock.js';
+import { resolveShippingOptions } from './shipping/options.js';
+import type { ResolvedShippingOptions, ShippingOptions } from './shipping/options.js';
 import { merchantV3Problems } from './v3/merchant-credentials.js';
 
 /** A merchant the sandbox plays WeChat Pay for. */
@@ -89,6 +91,8 @@ export interface SandboxOptions {
    * listener's URL.
    */
   publicUrl?: string;
+  /** The mini-program shipping-info service (发货信息管理): docs/sandbox.md §14. */
+  shipping?: ShippingOptions;
 }
 
 /**
@@ -110,6 +114,7 @@ export interface ResolvedOptions {
   maxBodyBytes: number;
   httpNotifyHosts: string[];
   publicUrl?: string;
+  shipping: ResolvedShippingOptions;
 }
 
 /** Applies the defaults and throws one error listing every problem. */
@@ -132,6 +137,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     httpNotifyHosts: options.httpNotifyHosts ?? [],
     ...(options.publicUrl ? { publicUrl: options.publicUrl.replace(/\/+$/, '') } : {}),
+    shipping: resolveShippingOptions(options.shipping),
   };
   const problems: string[] = [];
   const isPort = (p: number) => Number.isInteger(p) && p >= 0 && p <= 65535;
