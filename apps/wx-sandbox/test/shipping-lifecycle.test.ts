@@ -5,6 +5,7 @@ import { startMessageReceiver, sortedSha1 } from './support/message-receiver.js'
 import type { MessageReceiver } from './support/message-receiver.js';
 import { expressUpload, paidOrder, shippingOrder, shippingSandbox } from './support/shipping.js';
 import { tradeNo } from './support/orders.js';
+import { paidV3Order } from './support/v3-wire.js';
 import { DEMO, signed } from './support/wire.js';
 
 const TOKEN = 'fenPushToken2026';
@@ -153,6 +154,41 @@ describe('the shipping lifecycle', () => {
     expect((await shippingOrder(sandbox, paid)).order_state).toBe(6);
     sandbox.advanceClock(3601);
     expect((await shippingOrder(sandbox, paid)).order_state).toBe(4);
+  });
+});
+
+describe('APIv3 orders', () => {
+  it('when an order paid through Pay APIv3 is shipped by mchid + out_trade_no and confirmed, then it settles the same way', async () => {
+    const { sandbox, api, receiver } = await setup();
+    const openid = sandbox.loginCode('carol').openid;
+    const paid = await paidV3Order(sandbox, openid);
+    const upload = {
+      order_key: { order_number_type: 1, mchid: DEMO.mchId, out_trade_no: paid.outTradeNo },
+      logistics_type: 2,
+      delivery_mode: 1,
+      shipping_list: [{ item_desc: '同城配送 Fen 帆布包' }],
+      upload_time: new Date(sandbox.now().getTime() + 8 * 3600_000 + 1000)
+        .toISOString()
+        .replace('Z', '+08:00'),
+      payer: { openid },
+    };
+    expect((await api('upload_shipping_info', upload)).errcode).toBe(0);
+    const confirm = await json(`${sandbox.url}/__sandbox/shipping/confirm`, {
+      user: 'carol',
+      transaction_id: paid.transactionId,
+    });
+    expect(confirm.body).toMatchObject({
+      status: 'success',
+      order: { order_state: 4, merchant_trade_no: paid.outTradeNo },
+    });
+    const settled = await until(
+      () => received(receiver, 'trade_manage_order_settlement')[1],
+      'the settlement push',
+    );
+    expect(settled).toMatchObject({
+      transaction_id: paid.transactionId,
+      confirm_receive_method: 2,
+    });
   });
 });
 
