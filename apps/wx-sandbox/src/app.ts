@@ -7,6 +7,7 @@ import { payApiRouter } from './routes/pay-api.js';
 import { payV3Routers } from './routes/pay-v3.js';
 import { webChannelsRouter } from './routes/web-channels.js';
 import { wechatApiRouter } from './routes/wechat-api.js';
+import { shippingRouters } from './shipping/routes.js';
 import { sandboxCors } from './web/cors.js';
 
 /**
@@ -61,6 +62,7 @@ export function createApp(core: SandboxCore): Koa {
     wechatApiRouter(core),
     payApiRouter(core),
     ...payV3Routers(core),
+    ...shippingRouters(core),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

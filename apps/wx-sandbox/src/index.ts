@@ -10,6 +10,7 @@ export type {
   SandboxTls,
 } from './options.js';
 export type { Clock } from './clock.js';
+export type { MessagePushConfig, ShippingOptions } from './shipping/options.js';
 export type { Faults, NotificationMatch } from './faults.js';
 export { NOTIFY_RETRY_INTERVALS_SECONDS } from './notify/notifier.js';
 export type { AttemptResult, DeliveryAttempt, NotificationRecord } from './notify/notifier.js';

@@ -4,6 +4,8 @@ import { DEMO_CERTS_DIR } from './certs.js';
 import type { Clock } from './clock.js';
 import { DEFAULT_DAILY_QUOTA, quotaLimitProblems } from './state/api-quota.js';
 import type { QuotaApi } from './state/api-quota.js';
+import { resolveShippingOptions } from './shipping/options.js';
+import type { ResolvedShippingOptions, ShippingOptions } from './shipping/options.js';
 import { merchantV3Problems } from './v3/merchant-credentials.js';
 
 /** A merchant the sandbox plays WeChat Pay for. */
@@ -96,6 +98,8 @@ export interface SandboxOptions {
    * before WeChat answers 45009; default 2000 each. The control API changes them at run time.
    */
   tokenQuotaPerDay?: Partial<Record<QuotaApi, number>>;
+  /** The mini-program shipping-info service (发货信息管理): docs/sandbox.md §14. */
+  shipping?: ShippingOptions;
 }
 
 /**
@@ -118,6 +122,7 @@ export interface ResolvedOptions {
   httpNotifyHosts: string[];
   publicUrl?: string;
   tokenQuotaPerDay: Record<QuotaApi, number>;
+  shipping: ResolvedShippingOptions;
 }
 
 /** Applies the defaults and throws one error listing every problem. */
@@ -141,6 +146,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
     httpNotifyHosts: options.httpNotifyHosts ?? [],
     ...(options.publicUrl ? { publicUrl: options.publicUrl.replace(/\/+$/, '') } : {}),
     tokenQuotaPerDay: { ...DEFAULT_DAILY_QUOTA, ...options.tokenQuotaPerDay },
+    shipping: resolveShippingOptions(options.shipping),
   };
   const problems: string[] = quotaLimitProblems(options.tokenQuotaPerDay ?? {});
   const isPort = (p: number) => Number.isInteger(p) && p >= 0 && p <= 65535;
