@@ -10,6 +10,7 @@ import type { RateLimiter } from './http/rate-limiter.js';
 import type { RateLimitSettings } from './config.js';
 import type { Logger } from './logger.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminAnomalyRoutes } from './routes/admin-anomalies.js';
 import { healthRoutes } from './routes/health.js';
 import { notifyRoutes } from './routes/notify.js';
 import { orderRoutes } from './routes/orders.js';
@@ -18,6 +19,7 @@ import { sessionRoutes } from './routes/session.js';
 import { webRoutes } from './routes/web.js';
 import type { WebRoutesDeps } from './routes/web.js';
 import type { AdminService } from './services/admin-service.js';
+import type { AnomalyService } from './services/anomaly-service.js';
 import type { OrderService } from './services/order-service.js';
 import type { PaymentNotificationHandler } from './services/payment-notification-service.js';
 import type { ProductService } from './services/product-service.js';
@@ -42,6 +44,8 @@ export interface AppDeps {
   orders: OrderService;
   refunds: RefundService;
   admin: AdminService;
+  /** The anomaly queue (`/admin/anomalies`). */
+  anomalies: AnomalyService;
   handlePaymentNotification: PaymentNotificationHandler;
   handleRefundNotification: RefundNotificationHandler;
   health(): Promise<HealthResponse>;
@@ -73,6 +77,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     productRoutes(deps.products, session),
     orderRoutes(deps.orders, session, limits.orderActions),
     adminRoutes({ admin: deps.admin, refunds: deps.refunds }, admin),
+    adminAnomalyRoutes(deps.anomalies, admin),
   ];
   for (const router of routers) {
     app.use(router.routes());
