@@ -205,7 +205,9 @@ describe('the queue', () => {
       .find((entry) => entry.msg === 'operator resolved an anomaly');
     expect(line).toMatchObject({ operator: 'alice', anomalyId: id });
 
-    const open = (await admin('?status=open&limit=200')).body.anomalies.map((a: { id: string }) => a.id);
+    const open = (await admin('?status=open&limit=200')).body.anomalies.map(
+      (a: { id: string }) => a.id,
+    );
     const done = (await admin('?status=resolved&limit=200')).body.anomalies.map(
       (a: { id: string }) => a.id,
     );

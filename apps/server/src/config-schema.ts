@@ -261,7 +261,7 @@ export const envSchema = z.object({
   ALERT_WEBHOOK_URL: optionalString
     .pipe(z.url({ protocol: /^https?$/ }).optional())
     .describe(
-      'Where each new anomaly is pushed (a WeCom group robot\'s webhook, or any JSON endpoint); unset: no alerts, anomalies are only listed at `GET /admin/anomalies`. A secret (a robot\'s URL carries its key): never logged. Required to be `https://` in production.',
+      "Where each new anomaly is pushed (a WeCom group robot's webhook, or any JSON endpoint); unset: no alerts, anomalies are only listed at `GET /admin/anomalies`. A secret (a robot's URL carries its key): never logged. Required to be `https://` in production.",
     ),
   ALERT_WEBHOOK_FORMAT: z
     .enum(ALERT_FORMATS)

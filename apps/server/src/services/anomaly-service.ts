@@ -1,4 +1,9 @@
-import type { AdminAnomaly, AdminAnomalyListResponse, AnomalyKind, AnomalyStatus } from '@fen/contracts';
+import type {
+  AdminAnomaly,
+  AdminAnomalyListResponse,
+  AnomalyKind,
+  AnomalyStatus,
+} from '@fen/contracts';
 import type { Clock } from '../clock.js';
 import { appError } from '../errors.js';
 import type { AnomalyDoc } from '../stores/anomaly-model.js';

@@ -92,7 +92,9 @@ export function createAnomalyStore(Anomaly: Models['Anomaly']) {
       ).lean<AnomalyDoc>();
       if (resolved) return { outcome: 'RESOLVED', anomaly: resolved };
       const existing = await Anomaly.findById(_id).lean<AnomalyDoc>();
-      return existing ? { outcome: 'ALREADY_RESOLVED', anomaly: existing } : { outcome: 'NOT_FOUND' };
+      return existing
+        ? { outcome: 'ALREADY_RESOLVED', anomaly: existing }
+        : { outcome: 'NOT_FOUND' };
     },
   };
 }

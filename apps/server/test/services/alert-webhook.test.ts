@@ -90,12 +90,19 @@ describe('the alert for an anomaly', () => {
 
   it('when the format is wecom, then the body is a WeCom text message within its 2048 bytes', () => {
     const long = anomalyAlert(anomaly({ detail: '很长'.repeat(2000) }));
-    const body = JSON.parse(alertBody(long, 'wecom')) as { msgtype: string; text: { content: string } };
+    const body = JSON.parse(alertBody(long, 'wecom')) as {
+      msgtype: string;
+      text: { content: string };
+    };
     expect(body.msgtype).toBe('text');
     expect(body.text.content.startsWith('【Fen 支付异常】金额不符')).toBe(true);
     expect(Buffer.byteLength(body.text.content)).toBeLessThanOrEqual(2048);
     const json = JSON.parse(alertBody(long, 'json')) as Record<string, unknown>;
-    expect(json).toMatchObject({ event: 'anomaly.created', kind: 'AMOUNT_MISMATCH', text: long.text });
+    expect(json).toMatchObject({
+      event: 'anomaly.created',
+      kind: 'AMOUNT_MISMATCH',
+      text: long.text,
+    });
   });
 });
 

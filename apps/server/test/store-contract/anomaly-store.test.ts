@@ -62,7 +62,11 @@ describeStoreContract('anomaly store', (stores) => {
       amountMismatch({ dedupeKey: 'UNKNOWN_ORDER:X', kind: 'UNKNOWN_ORDER' }),
       minutes(1),
     );
-    await stores.anomalies.resolve(other!._id.toHexString(), { by: 'alice', note: 'ok' }, minutes(2));
+    await stores.anomalies.resolve(
+      other!._id.toHexString(),
+      { by: 'alice', note: 'ok' },
+      minutes(2),
+    );
     const keys = async (filter: AnomalyFilter) =>
       (await stores.anomalies.list(filter, 10)).map((anomaly) => anomaly.dedupeKey);
     expect(await keys({ status: 'open' })).toEqual([open!.dedupeKey]);
@@ -103,12 +107,17 @@ describeStoreContract('anomaly store', (stores) => {
       },
     });
     const again = await stores.anomalies.resolve(id, { by: 'bob', note: 'no' }, minutes(2));
-    expect(again).toEqual({ outcome: 'ALREADY_RESOLVED', anomaly: first.outcome === 'RESOLVED' && first.anomaly });
-    expect(await stores.anomalies.findById(id)).toEqual(again.outcome !== 'NOT_FOUND' && again.anomaly);
+    expect(again).toEqual({
+      outcome: 'ALREADY_RESOLVED',
+      anomaly: first.outcome === 'RESOLVED' && first.anomaly,
+    });
+    expect(await stores.anomalies.findById(id)).toEqual(
+      again.outcome !== 'NOT_FOUND' && again.anomaly,
+    );
     for (const unknown of [new Types.ObjectId().toHexString(), 'not-an-id']) {
-      expect(await stores.anomalies.resolve(unknown, { by: 'alice', note: 'x' }, minutes(3))).toEqual(
-        { outcome: 'NOT_FOUND' },
-      );
+      expect(
+        await stores.anomalies.resolve(unknown, { by: 'alice', note: 'x' }, minutes(3)),
+      ).toEqual({ outcome: 'NOT_FOUND' });
       expect(await stores.anomalies.findById(unknown)).toBeNull();
     }
   });
