@@ -11,6 +11,7 @@ import type { RateLimitSettings } from './config.js';
 import type { Logger } from './logger.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminQuotaRoutes } from './routes/admin-quota.js';
+import { adminAnomalyRoutes } from './routes/admin-anomalies.js';
 import { healthRoutes } from './routes/health.js';
 import { notifyRoutes } from './routes/notify.js';
 import { orderRoutes } from './routes/orders.js';
@@ -19,6 +20,7 @@ import { sessionRoutes } from './routes/session.js';
 import { webRoutes } from './routes/web.js';
 import type { WebRoutesDeps } from './routes/web.js';
 import type { AdminService } from './services/admin-service.js';
+import type { AnomalyService } from './services/anomaly-service.js';
 import type { OrderService } from './services/order-service.js';
 import type { PaymentNotificationHandler } from './services/payment-notification-service.js';
 import type { ProductService } from './services/product-service.js';
@@ -44,6 +46,8 @@ export interface AppDeps {
   orders: OrderService;
   refunds: RefundService;
   admin: AdminService;
+  /** The anomaly queue (`/admin/anomalies`). */
+  anomalies: AnomalyService;
   handlePaymentNotification: PaymentNotificationHandler;
   handleRefundNotification: RefundNotificationHandler;
   /** The access_token / jsapi_ticket daily quota (`/admin/token-quota`). */
@@ -78,6 +82,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     orderRoutes(deps.orders, session, limits.orderActions),
     adminRoutes({ admin: deps.admin, refunds: deps.refunds }, admin),
     adminQuotaRoutes(deps.tokenQuota, admin),
+    adminAnomalyRoutes(deps.anomalies, admin),
   ];
   for (const router of routers) {
     app.use(router.routes());

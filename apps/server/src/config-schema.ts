@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SECRET_RULES } from './production/secret-strength.js';
+import { ALERT_FORMATS } from './services/alert-webhook.js';
 
 /** The log levels pino knows; `LOG_LEVEL` picks one. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -257,6 +258,17 @@ export const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: intFrom(0, 120_000, 10_000).describe(
     'On SIGTERM, how long requests in flight may finish, in milliseconds.',
   ),
+  ALERT_WEBHOOK_URL: optionalString
+    .pipe(z.url({ protocol: /^https?$/ }).optional())
+    .describe(
+      "Where each new anomaly is pushed (a WeCom group robot's webhook, or any JSON endpoint); unset: no alerts, anomalies are only listed at `GET /admin/anomalies`. A secret (a robot's URL carries its key): never logged. Required to be `https://` in production.",
+    ),
+  ALERT_WEBHOOK_FORMAT: z
+    .enum(ALERT_FORMATS)
+    .default('wecom')
+    .describe(
+      'The alert\'s body: `wecom` (`{"msgtype":"text","text":{"content":"…"}}`, a WeCom group robot) or `json` (Fen\'s own fields; docs/server.md, "Anomalies").',
+    ),
   LOG_LEVEL: z
     .enum(LOG_LEVELS)
     .default('info')

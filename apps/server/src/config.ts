@@ -10,6 +10,7 @@ import { accidentalSandboxIssues, modeOf } from './production/mode.js';
 import type { FenMode } from './production/mode.js';
 import { productionIssues } from './production/production-checks.js';
 import type { ProductionReport } from './production/production-checks.js';
+import type { AlertFormat } from './services/alert-webhook.js';
 
 /** The limits of http/rate-limit.ts and the order service, from their settings. */
 export interface RateLimitSettings {
@@ -93,6 +94,8 @@ export interface Config {
     batchSize: number;
     leaseSeconds: number;
   };
+  /** `ALERT_WEBHOOK_URL` and its format: where new anomalies are pushed, when set. */
+  alerts?: { webhookUrl: string; format: AlertFormat };
 }
 
 /**
@@ -232,5 +235,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       batchSize: e.RECONCILE_BATCH_SIZE,
       leaseSeconds: e.RECONCILE_LEASE_SECONDS,
     },
+    ...(e.ALERT_WEBHOOK_URL
+      ? { alerts: { webhookUrl: e.ALERT_WEBHOOK_URL, format: e.ALERT_WEBHOOK_FORMAT } }
+      : {}),
   };
 }

@@ -15,6 +15,9 @@ import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { certificateExpiryWarning } from './production/certificate-checks.js';
 import { createAdminService } from './services/admin-service.js';
+import { createAlertWebhook } from './services/alert-webhook.js';
+import { alertingAnomalyStore } from './services/anomaly-alerts.js';
+import { createAnomalyService } from './services/anomaly-service.js';
 import { createOAuthLoginService } from './services/oauth-login-service.js';
 import { createOrderService } from './services/order-service.js';
 import { createOrderLocks } from './services/order-locks.js';
@@ -91,6 +94,11 @@ export async function createRuntime(
     throw err;
   }
   const stores = createStores(db);
+  // Every service records anomalies through this store: each new one is also pushed, if set.
+  const alerts =
+    config.alerts &&
+    createAlertWebhook({ url: config.alerts.webhookUrl, format: config.alerts.format }, log);
+  if (alerts) stores.anomalies = alertingAnomalyStore(stores.anomalies, alerts);
   const tokenCache = redis ? new RedisTokenCache(redis) : new MemoryTokenCache();
   // Token fetches counted per appid per day; paused after WeChat's 45009 (docs/server.md).
   const tokenQuota = createTokenQuota({
@@ -211,6 +219,7 @@ export async function createRuntime(
       ),
     }),
     refunds,
+    anomalies: createAnomalyService({ anomalies: stores.anomalies, clock }),
     admin: createAdminService({
       orders: stores.orders,
       refunds: stores.refunds,
@@ -266,6 +275,7 @@ export async function createRuntime(
     job,
     async close() {
       await job.stop();
+      await alerts?.close();
       await wechat.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
       await db.close();

@@ -7,3 +7,5 @@ export { DEMO, startFenServer } from './fen-server.js';
 export type { FenServer, FenServerOptions, SandboxUnderTest } from './fen-server.js';
 export { callJson } from './http-json.js';
 export { LogCapture } from './log-capture.js';
+export { startWebhookReceiver } from './webhook-receiver.js';
+export type { ReceivedWebhook, WebhookAnswer, WebhookReceiver } from './webhook-receiver.js';

@@ -131,6 +131,14 @@ export function productionIssues(
       'REDIS_URL: required in production: every instance shares rate limits, the access_token cache and the job lease there',
     );
   }
+  const alertUrl = settingOf(env, 'ALERT_WEBHOOK_URL');
+  // A value the schema refused (not a URL) is named once, there.
+  const alertUrlRefused = alertUrl === undefined || flagged.has('ALERT_WEBHOOK_URL');
+  if (!alertUrlRefused && !alertUrl.toLowerCase().startsWith('https://')) {
+    issues.push(
+      "ALERT_WEBHOOK_URL: must be https:// in production: alerts name orders and amounts, and a robot's URL carries its key",
+    );
+  }
   if (!certificate) return { issues };
   // loadConfig has checked the certificate's key, dates and CN (config-certificates.ts).
   const cert = new X509Certificate(certificate.cert);

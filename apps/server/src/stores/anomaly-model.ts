@@ -1,19 +1,10 @@
 import { Schema } from 'mongoose';
 import type { Types } from 'mongoose';
+import type { AnomalyKind } from '@fen/contracts';
 import { DURABLE } from './write-concern.js';
 
-export type AnomalyKind =
-  | 'AMOUNT_MISMATCH'
-  | 'MISSING_TRANSACTION_ID'
-  | 'UNKNOWN_ORDER'
-  | 'UNKNOWN_REFUND'
-  | 'PAID_AFTER_CLOSE'
-  /** A verified notification's appid is not the one the order was placed with. */
-  | 'APPID_MISMATCH'
-  /** A payment reported in another currency than CNY (APIv2 fee_type, APIv3 amount.currency). */
-  | 'CURRENCY_MISMATCH'
-  /** A transaction_id that already paid another order is reported paying this one. */
-  | 'TRANSACTION_REUSED';
+// The kinds are listed once, in @fen/contracts (the admin API filters by them).
+export type { AnomalyKind };
 
 /** Something money-related a human must look at; never applied automatically. */
 export interface AnomalyDoc {
@@ -26,7 +17,12 @@ export interface AnomalyDoc {
   detail: string;
   data: Record<string, string>;
   createdAt: Date;
+  /** Set once, when an operator resolves it (with `resolvedBy` and `resolution`). */
   resolvedAt?: Date;
+  /** The operator's name (http/operators.ts), never a token. */
+  resolvedBy?: string;
+  /** How it was settled, in the operator's words. */
+  resolution?: string;
 }
 
 export const anomalySchema = new Schema<AnomalyDoc>(
@@ -39,6 +35,11 @@ export const anomalySchema = new Schema<AnomalyDoc>(
     data: { type: Schema.Types.Mixed, required: true },
     createdAt: { type: Date, required: true },
     resolvedAt: { type: Date },
+    resolvedBy: { type: String },
+    resolution: { type: String },
   },
   { collection: 'anomalies', versionKey: false, id: false, writeConcern: DURABLE, minimize: false },
 );
+
+// The queue is read newest first, one page after another (anomaly-store.ts `list`).
+anomalySchema.index({ createdAt: -1, _id: -1 });
