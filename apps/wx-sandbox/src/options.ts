@@ -89,6 +89,11 @@ export interface SandboxOptions {
    * listener's URL.
    */
   publicUrl?: string;
+  /**
+   * Beijing hour of the next day from which a day's bills can be downloaded (before it: "Bill
+   * Creating" / STATEMENT_CREATING); default 10, WeChat's "fetch after 10:00" (generation starts 09:00).
+   */
+  billReadyHour?: number;
 }
 
 /**
@@ -110,6 +115,7 @@ export interface ResolvedOptions {
   maxBodyBytes: number;
   httpNotifyHosts: string[];
   publicUrl?: string;
+  billReadyHour: number;
 }
 
 /** Applies the defaults and throws one error listing every problem. */
@@ -131,6 +137,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
     refundDelaySeconds: options.refundDelaySeconds ?? 10,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     httpNotifyHosts: options.httpNotifyHosts ?? [],
+    billReadyHour: options.billReadyHour ?? 10,
     ...(options.publicUrl ? { publicUrl: options.publicUrl.replace(/\/+$/, '') } : {}),
   };
   const problems: string[] = [];
@@ -148,6 +155,13 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
   }
   if (!(Number.isInteger(resolved.maxBodyBytes) && resolved.maxBodyBytes > 0)) {
     problems.push('maxBodyBytes must be a positive integer');
+  }
+  if (!(
+    Number.isInteger(resolved.billReadyHour) &&
+    resolved.billReadyHour >= 0 &&
+    resolved.billReadyHour <= 23
+  )) {
+    problems.push('billReadyHour must be an integer 0–23');
   }
   const appIds = new Set<string>();
   for (const app of resolved.apps) {
