@@ -221,7 +221,7 @@ describe('POST /pay/downloadfundflow', () => {
       { bill_date: day },
       { bill_date: '2026-01-01', account_type: 'Basic' },
       { bill_date: day, account_type: 'Basic', tar_type: 'ZIP' },
-    ]) {
+    ] as Array<Record<string, string>>) {
       const reply = parseTestXml((await fundFlow(fields)).text);
       expect(reply, JSON.stringify(fields)).toMatchObject({
         return_code: 'FAIL',
