@@ -10,7 +10,7 @@ export type {
   SandboxTls,
 } from './options.js';
 export type { Clock } from './clock.js';
-export type { Faults, NotificationMatch } from './faults.js';
+export type { BillRowsFault, Faults, NotificationMatch } from './faults.js';
 export { NOTIFY_RETRY_INTERVALS_SECONDS } from './notify/notifier.js';
 export type { AttemptResult, DeliveryAttempt, NotificationRecord } from './notify/notifier.js';
 export { DEMO_CERTS_DIR } from './certs.js';
