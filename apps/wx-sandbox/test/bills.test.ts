@@ -156,7 +156,7 @@ describe('trade bill content', () => {
 });
 
 describe('POST /pay/downloadfundflow', () => {
-  it('when the basic account is asked, then income, fee and refund rows with a running balance, a summary, and a Digest', async () => {
+  it('when the basic account is asked, then income, fee, refund and returned-fee rows with a running balance, a summary, and a Digest', async () => {
     toNextDay(10);
     const res = await fundFlow({ bill_date: day, account_type: 'Basic' });
     expect(res.status).toBe(200);
@@ -173,11 +173,12 @@ describe('POST /pay/downloadfundflow', () => {
       [second.transactionId, '交易', '收入', '5.00', '24.78'],
       [second.transactionId, '扣除交易手续费', '支出', '0.03', '24.75'],
       [expect.stringMatching(/^\d+$/), '退款', '支出', '9.90', '14.85'],
+      [expect.stringMatching(/^\d+$/), '退还交易手续费', '收入', '0.06', '14.91'],
     ]);
     for (const c of rows) expect(c[2]).toMatch(new RegExp(`^1900000109${day}\\d{10}$`));
     expect(rows[4]![10]).toBe(`REF${first.transactionId}`);
     expect(all.at(-2)).toBe('资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额');
-    expect(all.at(-1)).toBe('`5.0,`2.0,`24.90,`3.0,`10.05');
+    expect(all.at(-1)).toBe('`6.0,`3.0,`24.96,`3.0,`10.05');
     const zipped = await fundFlow({ bill_date: day, account_type: 'Basic', tar_type: 'GZIP' });
     expect(gunzipSync(zipped.body).toString('utf8')).toBe(res.text);
   });
@@ -195,7 +196,7 @@ describe('POST /pay/downloadfundflow', () => {
     sandbox.setFaults({ billRows: { omit: [second.fields.out_trade_no!] } });
     try {
       const all = lines((await fundFlow({ bill_date: day, account_type: 'Basic' })).text);
-      expect(all.at(-1)).toBe('`3.0,`1.0,`19.90,`2.0,`10.02');
+      expect(all.at(-1)).toBe('`4.0,`2.0,`19.96,`2.0,`10.02');
     } finally {
       sandbox.clearFaults();
     }

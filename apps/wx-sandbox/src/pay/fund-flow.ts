@@ -19,13 +19,21 @@ interface Flow {
   at: number;
   /** out_trade_no / out_refund_no: what the `billRows` fault names. */
   key: string;
-  kind: 'payment' | 'fee' | 'refund';
+  kind: 'payment' | 'fee' | 'refund' | 'feeReturn';
   fen: number;
   /** 微信支付业务单号: the transaction_id, or the refund_id. */
   businessNo: string;
   voucher: string;
   note: string;
 }
+
+/** 业务名称 and 业务类型 per flow; only the refund's are in WeChat's sample (the rest: not verified). */
+const BUSINESS = {
+  payment: { name: '交易', type: '交易' },
+  fee: { name: '交易', type: '扣除交易手续费' },
+  refund: { name: '退款', type: '退款' },
+  feeReturn: { name: '退款', type: '退还交易手续费' },
+} as const;
 
 // Failure replies: XML without sign, `err_code` from downloadfundflow's table
 // (SYSTEMERROR, PARAM_ERROR, NO_BILL_EXIST, BILL_CREATING); the exact envelope is not verified.
@@ -62,7 +70,7 @@ export function downloadFundFlow(request: PayRequest, core: SandboxCore): PayOut
 /**
  * A day's fund-flow bill of one account. The sandbox models only the basic account (基本账户):
  * each payment is income, its fee an expense at the same moment, each refund an expense when
- * accepted; the balance runs over the merchant's whole history. The operation and fees accounts
+ * accepted and the fee of the refunded amount income again; the balance runs over the merchant's whole history. The operation and fees accounts
  * never move, so they have no bill. Undefined: "No Bill Exist".
  */
 export function fundFlowText(
@@ -80,10 +88,10 @@ export function fundFlowText(
   let expenseCount = 0;
   let expense = 0;
   for (const flow of flows) {
-    const signed = flow.kind === 'payment' ? flow.fen : -flow.fen;
-    balance += signed;
+    const isIncome = flow.kind === 'payment' || flow.kind === 'feeReturn';
+    balance += isIncome ? flow.fen : -flow.fen;
     if (flow.at < day.start || flow.at >= day.end) continue;
-    if (signed >= 0) {
+    if (isIncome) {
       incomeCount += 1;
       income += flow.fen;
     } else {
@@ -94,9 +102,9 @@ export function fundFlowText(
       beijingDateTime(flow.at),
       flow.businessNo,
       flowNo(mchId, flow),
-      flow.kind === 'refund' ? '退款' : '交易',
-      flow.kind === 'refund' ? '退款' : flow.kind === 'fee' ? '扣除交易手续费' : '交易',
-      signed >= 0 ? '收入' : '支出',
+      BUSINESS[flow.kind].name,
+      BUSINESS[flow.kind].type,
+      isIncome ? '收入' : '支出',
       yuan(flow.fen),
       yuan(balance),
       'system',
@@ -139,18 +147,19 @@ function basicAccountFlows(core: SandboxCore, mchId: string): Flow[] {
     for (const r of o.refunds) {
       const printed = core.faults.billRow(r.outRefundNo, r.refundFee);
       if (printed.omit) continue;
-      flows.push({
+      const common = {
         at: r.createdAt,
         key: r.outRefundNo,
-        kind: 'refund',
-        fen: printed.amountFen,
         businessNo: r.refundId,
         voucher: `REF${o.transactionId ?? ''}`,
-        note: r.refundDesc ?? '',
-      });
+      };
+      flows.push({ ...common, kind: 'refund', fen: printed.amountFen, note: r.refundDesc ?? '' });
+      // The fee of the refunded part comes back, as the trade bill's negative fee says.
+      const fee = billFeeFen(printed.amountFen);
+      if (fee > 0) flows.push({ ...common, kind: 'feeReturn', fen: fee, note: '' });
     }
   }
-  const order = { payment: 0, fee: 1, refund: 2 };
+  const order = { payment: 0, fee: 1, refund: 2, feeReturn: 3 };
   return flows.sort((a, b) => a.at - b.at || order[a.kind] - order[b.kind]);
 }
 
