@@ -5,8 +5,10 @@ import {
   createWeChatApi,
   decryptRefundInfo,
   isWxPayError,
+  parseFundFlowBill,
   parsePaymentNotification,
   parseRefundNotification,
+  parseTradeBill,
 } from '@fen/wxpay';
 import { DEMO_CERTS_DIR, DEMO_MERCHANT, createSandbox } from '@fen/wx-sandbox';
 import type { Sandbox } from '@fen/wx-sandbox';
@@ -197,7 +199,7 @@ describe('@fen/wxpay against the sandbox', () => {
   it("when a day's payments are billed, then downloadBill reads the sandbox's bill into rows", async () => {
     const { no, reply } = await order(payHmac, { total_fee: '1990' });
     sandbox.pay(reply.prepay_id!);
-    // Beijing date of the payment; a day's bill exists from 09:00 the next day.
+    // Beijing date of the payment; a day's bill exists from 10:00 the next day.
     const billDate = new Date(sandbox.now().getTime() + 8 * 3600_000)
       .toISOString()
       .slice(0, 10)
@@ -208,5 +210,37 @@ describe('@fen/wxpay against the sandbox', () => {
     expect(row).toMatchObject({ 交易状态: 'SUCCESS', 商户号: DEMO_MERCHANT.mchId });
     expect(billYuanToFen(row!['应结订单金额']!)).toBe(1990);
     expect(Number(bill.summary['总交易单数'])).toBe(bill.rows.length);
+    const typed = parseTradeBill(bill).rows.find((r) => r.outTradeNo === no)!;
+    expect([typed.totalFen, typed.settlementTotalFen, typed.feeFen]).toEqual([1990, 1990, 12]);
+
+    // Fund flow: mutual TLS and HMAC-SHA256 always, even from the MD5 client; Digest checked.
+    for (const client of [pay, payHmac]) {
+      const flow = parseFundFlowBill(
+        await client.downloadFundFlow({
+          bill_date: billDate,
+          account_type: 'Basic',
+          tar_type: 'GZIP',
+        }),
+      );
+      const income = flow.rows.find((r) => r.direction === 'income' && r.amountFen === 1990);
+      expect(income).toMatchObject({
+        businessName: '交易',
+        businessNo: expect.stringMatching(/^\d{28}$/),
+      });
+      expect(flow.summary.count).toBe(flow.rows.length);
+    }
+    await expect(
+      payHmac.downloadFundFlow({ bill_date: billDate, account_type: 'Fees' }),
+    ).rejects.toSatisfy((err) => isWxPayError(err, 'BILL_NOT_FOUND'));
+    const noCertificate = createPayClient({
+      appId: DEMO_MERCHANT.appId,
+      mchId: DEMO_MERCHANT.mchId,
+      key: DEMO_MERCHANT.key,
+      baseUrl: sandbox.url,
+    });
+    await expect(
+      noCertificate.downloadFundFlow({ bill_date: billDate, account_type: 'Basic' }),
+    ).rejects.toSatisfy((err) => isWxPayError(err, 'CERTIFICATE_REQUIRED'));
+    await noCertificate.close();
   });
 });

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createV3PayClient, isV3ApiError, isWxPayError } from '@fen/wxpay';
+import {
+  createV3PayClient,
+  isV3ApiError,
+  isWxPayError,
+  parseFundFlowBill,
+  parseTradeBill,
+} from '@fen/wxpay';
 import type { V3PayClient, V3PayClientOptions } from '@fen/wxpay';
 import { DEMO_CERTS_DIR, DEMO_MERCHANT, createSandbox } from '@fen/wx-sandbox';
 import type { Sandbox } from '@fen/wx-sandbox';
@@ -206,6 +212,21 @@ describe('createV3PayClient against the sandbox', () => {
     expect(bill.hash_type).toBe('SHA1');
     expect(bill.text).toContain(`\`${no}`);
     expect(bill.text).toContain(`\`R${no}`);
+    const rows = parseTradeBill(bill.text).rows.filter((r) => r.outTradeNo === no);
+    expect(rows.map((r) => [r.tradeState, r.totalFen, r.refund?.refundFen])).toEqual([
+      ['SUCCESS', 3000, undefined],
+      ['REFUND', 0, 1000],
+    ]);
+    const flow = await pay.fundFlowBill({
+      bill_date: day,
+      account_type: 'BASIC',
+      tar_type: 'GZIP',
+    });
+    const flowRows = parseFundFlowBill(flow.text).rows;
+    expect(flowRows.filter((r) => r.businessType === '退款').map((r) => r.amountFen)).toContain(
+      1000,
+    );
+    expect(flowRows.some((r) => r.direction === 'income' && r.amountFen === 3000)).toBe(true);
   });
 
   it('when the platform certificate rotates, then a client that cached the old one still verifies during the overlap, then fetches the new serial', async () => {

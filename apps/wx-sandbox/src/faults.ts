@@ -27,6 +27,18 @@ export interface Faults {
   duplicateNotifications?: number | ({ count: number; concurrent?: boolean } & NotificationMatch);
   /** Out-of-order delivery: each send waits a random 0…jitterMs (real ms) more. */
   notifyJitterMs?: number;
+  /**
+   * Bills that differ from the sandbox's own records (for reconciliation tests): rows named by
+   * out_trade_no (the payment row) or out_refund_no (the refund row) in `omit` are left out of
+   * trade and fund-flow bills; `amountFen` prints another amount (total_fee / refund_fee) in the
+   * bill only. The summary rows add up what is printed.
+   */
+  billRows?: BillRowsFault;
+}
+
+export interface BillRowsFault {
+  omit?: string[];
+  amountFen?: Record<string, number>;
 }
 
 const FAULT_KEYS = new Set([
@@ -36,6 +48,7 @@ const FAULT_KEYS = new Set([
   'dropFirstAttempts',
   'duplicateNotifications',
   'notifyJitterMs',
+  'billRows',
 ]);
 const MATCH_KEYS = ['outTradeNo', 'outTradeNoPrefix', 'kind'];
 
@@ -138,7 +151,28 @@ export function parseFaults(input: unknown): { faults: Faults } | { problems: st
   }
   if (raw.notifyJitterMs !== undefined && !isMs(raw.notifyJitterMs))
     problems.push('notifyJitterMs must be 0–600000');
+  if (raw.billRows !== undefined) problems.push(...billRowsProblems(raw.billRows));
   return problems.length > 0 ? { problems } : { faults: raw as Faults };
+}
+
+function billRowsProblems(value: unknown): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return ['billRows must be {omit?: [no, …], amountFen?: {no: fen}}'];
+  const problems: string[] = [];
+  const { omit, amountFen, ...extra } = value as Record<string, unknown>;
+  if (Object.keys(extra).length)
+    problems.push(`billRows: unknown ${Object.keys(extra).join(', ')}`);
+  if (omit !== undefined && !(Array.isArray(omit) && omit.every((n) => typeof n === 'string')))
+    problems.push('billRows.omit must be a list of out_trade_no / out_refund_no');
+  if (amountFen !== undefined) {
+    if (amountFen === null || typeof amountFen !== 'object' || Array.isArray(amountFen))
+      problems.push('billRows.amountFen must be an object {no: fen}');
+    else
+      for (const [no, fen] of Object.entries(amountFen))
+        if (!(Number.isSafeInteger(fen) && (fen as number) >= 0))
+          problems.push(`billRows.amountFen["${no}"] must be an integer fen ≥ 0`);
+  }
+  return problems;
 }
 
 /** What a notification looks like to the fault matchers. */
@@ -222,6 +256,13 @@ export class FaultState {
     return matches(value, subject)
       ? { count: value.count, concurrent: value.concurrent ?? true }
       : { count: 0, concurrent: true };
+  }
+
+  /** How a bill row keyed by out_trade_no / out_refund_no is printed: left out, or its amount. */
+  billRow(key: string, amountFen: number): { omit: true } | { omit: false; amountFen: number } {
+    const fault = this.#faults.billRows;
+    if (fault?.omit?.includes(key)) return { omit: true };
+    return { omit: false, amountFen: fault?.amountFen?.[key] ?? amountFen };
   }
 
   jitterMs(): number {

@@ -11,7 +11,7 @@ export type {
 } from './options.js';
 export type { Clock } from './clock.js';
 export type { MessagePushConfig, ShippingOptions } from './shipping/options.js';
-export type { Faults, NotificationMatch } from './faults.js';
+export type { BillRowsFault, Faults, NotificationMatch } from './faults.js';
 export { NOTIFY_RETRY_INTERVALS_SECONDS } from './notify/notifier.js';
 export type { AttemptResult, DeliveryAttempt, NotificationRecord } from './notify/notifier.js';
 export { DEMO_CERTS_DIR } from './certs.js';

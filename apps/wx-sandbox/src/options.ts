@@ -100,6 +100,11 @@ export interface SandboxOptions {
   tokenQuotaPerDay?: Partial<Record<QuotaApi, number>>;
   /** The mini-program shipping-info service (发货信息管理): docs/sandbox.md §14. */
   shipping?: ShippingOptions;
+  /**
+   * Beijing hour of the next day from which a day's bills can be downloaded (before it: "Bill
+   * Creating" / STATEMENT_CREATING); default 10, WeChat's "fetch after 10:00" (generation starts 09:00).
+   */
+  billReadyHour?: number;
 }
 
 /**
@@ -123,6 +128,7 @@ export interface ResolvedOptions {
   publicUrl?: string;
   tokenQuotaPerDay: Record<QuotaApi, number>;
   shipping: ResolvedShippingOptions;
+  billReadyHour: number;
 }
 
 /** Applies the defaults and throws one error listing every problem. */
@@ -144,6 +150,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
     refundDelaySeconds: options.refundDelaySeconds ?? 10,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     httpNotifyHosts: options.httpNotifyHosts ?? [],
+    billReadyHour: options.billReadyHour ?? 10,
     ...(options.publicUrl ? { publicUrl: options.publicUrl.replace(/\/+$/, '') } : {}),
     tokenQuotaPerDay: { ...DEFAULT_DAILY_QUOTA, ...options.tokenQuotaPerDay },
     shipping: resolveShippingOptions(options.shipping),
@@ -163,6 +170,13 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
   }
   if (!(Number.isInteger(resolved.maxBodyBytes) && resolved.maxBodyBytes > 0)) {
     problems.push('maxBodyBytes must be a positive integer');
+  }
+  if (!(
+    Number.isInteger(resolved.billReadyHour) &&
+    resolved.billReadyHour >= 0 &&
+    resolved.billReadyHour <= 23
+  )) {
+    problems.push('billReadyHour must be an integer 0–23');
   }
   const appIds = new Set<string>();
   for (const app of resolved.apps) {

@@ -149,29 +149,34 @@ describe('POST /v3/refund/domestic/refunds', () => {
   });
 });
 
-describe('GET /v3/bill/tradebill', () => {
-  it('when a day has payments, then the next day after 09:00 the download_url serves the file whose SHA1 was signed', async () => {
-    const { outTradeNo } = await paidOrder(2500);
+describe('GET /v3/bill/tradebill and /v3/bill/fundflowbill', () => {
+  it('when a day has payments, then from 10:00 the next day the download_url serves the file whose uncompressed SHA1 was signed', async () => {
+    const { outTradeNo, transactionId } = await paidOrder(2500);
     const day = new Date(suite.sandbox.now().getTime() + 8 * 3600_000).toISOString().slice(0, 10);
     const early = await get(`/v3/bill/tradebill?bill_date=${day}`);
     expect([early.status, early.json.code]).toEqual([400, 'NO_STATEMENT_EXIST']);
-    // To 00:30 the next Beijing day: the bill is being made until 09:00.
+    // To 00:30 the next Beijing day, then 09:30: the bill is being made until 10:00.
     const beijingMs = suite.sandbox.now().getTime() + 8 * 3600_000;
     const toNextDay = 86_400_000 - (beijingMs % 86_400_000) + 30 * 60_000;
     suite.sandbox.advanceClock(toNextDay / 1000);
     const creating = await get(`/v3/bill/tradebill?bill_date=${day}`);
     expect([creating.status, creating.json.code]).toEqual([400, 'STATEMENT_CREATING']);
     suite.sandbox.advanceClock(9 * 3600);
+    const stillCreating = await get(`/v3/bill/fundflowbill?bill_date=${day}`);
+    expect([stillCreating.status, stillCreating.json.code]).toEqual([400, 'STATEMENT_CREATING']);
+    suite.sandbox.advanceClock(3600);
     const link = await get(`/v3/bill/tradebill?bill_date=${day}&tar_type=GZIP`);
     expect(link.status).toBe(200);
     expect(wechatpaySignatureOk(link.headers, link.body, platformPublicKey())).toBe(true);
     expect(link.json.hash_type).toBe('SHA1');
     const fileUrl = new URL(link.json.download_url);
     expect(fileUrl.origin).toBe(suite.sandbox.url);
+    expect(fileUrl.searchParams.get('tartype')).toBe('gzip');
     const file = await get(fileUrl.pathname + fileUrl.search);
     expect(file.status).toBe(200);
-    expect(createHash('sha1').update(file.body).digest('hex')).toBe(link.json.hash_value);
+    expect(file.headers['wechatpay-signature']).toBeUndefined();
     const text = gunzipSync(file.body).toString('utf8');
+    expect(createHash('sha1').update(text, 'utf8').digest('hex')).toBe(link.json.hash_value);
     expect(text.startsWith('\uFEFF交易时间')).toBe(true);
     expect(text).toContain(`\`${outTradeNo}`);
     expect(text).toContain('`25.00');
@@ -183,9 +188,31 @@ describe('GET /v3/bill/tradebill', () => {
       { authorization: null },
     );
     expect(unsigned.status).toBe(401);
+
+    const fund = await get(`/v3/bill/fundflowbill?bill_date=${day}&account_type=BASIC`);
+    expect(fund.status).toBe(200);
+    expect(wechatpaySignatureOk(fund.headers, fund.body, platformPublicKey())).toBe(true);
+    const fundUrl = new URL(fund.json.download_url);
+    const fundFile = await get(fundUrl.pathname + fundUrl.search);
+    expect(createHash('sha1').update(fundFile.body).digest('hex')).toBe(fund.json.hash_value);
+    expect(fundFile.text.startsWith('\uFEFF记账时间,微信支付业务单号')).toBe(true);
+    expect(fundFile.text).toContain(`\`${transactionId},`);
+    const fees = await get(`/v3/bill/fundflowbill?bill_date=${day}&account_type=FEES`);
+    expect([fees.status, fees.json.code]).toEqual([400, 'NO_STATEMENT_EXIST']);
+
+    // The link lasts 5 minutes (sandbox clock), then WeChat's expiry answer.
+    suite.sandbox.advanceClock(301);
+    const expired = await get(fileUrl.pathname + fileUrl.search);
+    expect([expired.status, expired.json.code]).toEqual([400, 'INVALID_REQUEST']);
+    expect(expired.json.message).toBe('下载链接过期,请重新请求文件下载');
+
     const badDate = await get('/v3/bill/tradebill?bill_date=20260101');
-    expect([badDate.status, badDate.json.code]).toEqual([400, 'PARAM_ERROR']);
+    expect([badDate.status, badDate.json.code]).toEqual([400, 'INVALID_REQUEST']);
     const badType = await get(`/v3/bill/tradebill?bill_date=${day}&bill_type=RECHARGE_REFUND`);
     expect([badType.status, badType.json.code]).toEqual([400, 'PARAM_ERROR']);
+    const badAccount = await get(`/v3/bill/fundflowbill?bill_date=${day}&account_type=Basic`);
+    expect([badAccount.status, badAccount.json.code]).toEqual([400, 'PARAM_ERROR']);
+    const badTar = await get(`/v3/bill/fundflowbill?bill_date=${day}&tar_type=ZIP`);
+    expect([badTar.status, badTar.json.code]).toEqual([400, 'PARAM_ERROR']);
   });
 });

@@ -11,7 +11,8 @@ export interface ParsedBill {
   summary: Record<string, string>;
 }
 
-const SUMMARY_FIRST_COLUMN = '总交易单数';
+/** First column of the summary header: trade bills, fund-flow bills. */
+const SUMMARY_FIRST_COLUMNS = ['总交易单数', '资金流水总笔数'];
 
 /**
  * A downloadbill reply as it arrives (after unzipping): the bill on success; on failure WeChat's
@@ -31,7 +32,29 @@ export function parseBillReply(reply: string | Uint8Array): ParsedBill {
 }
 
 /**
- * Parses the table downloadbill returns [D-bill] (docs/protocol.md §3.6): a header row (after a
+ * A downloadfundflow reply as it arrives (after unzipping): the bill on success; on failure
+ * WeChat's unsigned XML, a `protocol` error — `BILL_NOT_FOUND` for "No Bill Exist" /
+ * `NO_BILL_EXIST`, else `RETURN_FAIL` — carrying `return_msg` and `err_code` (`BILL_CREATING`,
+ * `PARAM_ERROR`, …) when WeChat gives one.
+ */
+export function parseFundFlowReply(reply: string | Uint8Array): ParsedBill {
+  const text = typeof reply === 'string' ? reply : Buffer.from(reply).toString('utf8');
+  if (!text.trimStart().startsWith('<xml')) return parseBill(text);
+  const fields = fromXml(text);
+  const returnMsg = fields.return_msg ?? '';
+  const errCode = fields.err_code ?? fields.error_code ?? '';
+  const notFound = returnMsg === 'No Bill Exist' || errCode === 'NO_BILL_EXIST';
+  throw wxPayError(
+    'protocol',
+    notFound ? 'BILL_NOT_FOUND' : 'RETURN_FAIL',
+    `downloadfundflow: ${[returnMsg, errCode].filter(Boolean).join(' ') || 'return_code=FAIL'}`,
+    { returnMsg, ...(errCode ? { errCode } : {}), reply: fields },
+  );
+}
+
+/**
+ * Parses the table downloadbill and downloadfundflow return [D-bill] (docs/protocol.md §3.6,
+ * docs/merchant-ops.md): a header row (after a
  * UTF-8 BOM), detail rows whose every value starts with a backtick, then the summary header and
  * row. Values keep their exact text (amounts stay yuan strings: {@link billYuanToFen} converts).
  * A value may contain a comma (a product name like `茶杯, 大号`): values are split on
@@ -42,7 +65,9 @@ export function parseBill(text: string): ParsedBill {
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
     .filter((line) => line.trim() !== '');
-  const summaryAt = lines.findIndex((line) => line.startsWith(SUMMARY_FIRST_COLUMN));
+  const summaryAt = lines.findIndex((line) =>
+    SUMMARY_FIRST_COLUMNS.some((first) => line.startsWith(`${first},`)),
+  );
   if (lines.length < 3 || summaryAt < 1 || summaryAt + 1 >= lines.length) {
     throw wxPayError('protocol', 'BILL_MALFORMED', 'downloadbill: the reply is not a bill table');
   }

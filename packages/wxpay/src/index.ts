@@ -18,4 +18,5 @@ export * from './pay-client.js';
 export { readPkcs12 } from './pkcs12.js';
 export type { Pkcs12Pem } from './pkcs12.js';
 export * from './bill.js';
+export * from './bill-rows.js';
 export * from './v3/index.js';

@@ -1,7 +1,7 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { isApiKey } from './api-key.js';
-import { parseBillReply } from './bill.js';
+import { parseBillReply, parseFundFlowReply } from './bill.js';
 import type { ParsedBill } from './bill.js';
 import { isWxPayError, wxPayError } from './errors.js';
 import { createAgent, httpRequest } from './http.js';
@@ -67,6 +67,13 @@ export interface DownloadBillParams extends PayFields {
   bill_date: string;
 }
 
+export interface DownloadFundFlowParams extends PayFields {
+  /** `yyyyMMdd`, a Beijing day. */
+  bill_date: string;
+  /** 基本账户, 运营账户, 手续费账户. */
+  account_type: 'Basic' | 'Operation' | 'Fees';
+}
+
 /** The merchant-side APIv2 client [D-uo][A-oq][A-close][A-refund][D-bill] (docs/protocol.md §3). */
 export interface PayClient {
   unifiedOrder(params: UnifiedOrderParams): Promise<PayFields>;
@@ -79,6 +86,13 @@ export interface PayClient {
   refundQuery(params: PayFields): Promise<PayFields>;
   /** The day's bill, parsed (gunzipped first when `tar_type: 'GZIP'`). */
   downloadBill(params: DownloadBillParams): Promise<ParsedBill>;
+  /**
+   * The day's fund-flow bill of one account (`/pay/downloadfundflow`), parsed: needs
+   * `certificate` (mutual TLS, to `secapiBaseUrl`) and is always signed HMAC-SHA256, whatever
+   * `signType` says. The reply's `Digest: SHA=…` header, when present, must match (`signature`
+   * `BILL_DIGEST_MISMATCH`). Read the rows in fen with `parseFundFlowBill`.
+   */
+  downloadFundFlow(params: DownloadFundFlowParams): Promise<ParsedBill>;
   /** Closes the connection pools. */
   close(): Promise<void>;
 }
@@ -112,20 +126,25 @@ export function createPayClient(options: PayClientOptions): PayClient {
   const plain = createAgent({ timeoutMs, ca: options.ca });
   const mutualTls = certificate && createAgent({ timeoutMs, ca: options.ca, certificate });
 
-  function signedBody(path: string, params: PayFields): string {
+  function signedBody(path: string, params: PayFields, type: SignType = signType): string {
     checkParams(path, params);
     const fields: PayFields = {
       appid: options.appId,
       mch_id: options.mchId,
       nonce_str: nonceStr(),
       ...params,
-      sign_type: signType,
+      sign_type: type,
     };
-    return toXml({ ...fields, sign: signV2(fields, options.key, signType) });
+    return toXml({ ...fields, sign: signV2(fields, options.key, type) });
   }
 
   async function post(path: string, body: string, maxBytes: number): Promise<Buffer> {
-    const secapi = path.startsWith('/secapi/');
+    return (await postReply(path, body, maxBytes)).body;
+  }
+
+  /** `/secapi/…` and `mutual` calls go to `secapiBaseUrl` with the merchant certificate. */
+  async function postReply(path: string, body: string, maxBytes: number, mutual = false) {
+    const secapi = mutual || path.startsWith('/secapi/');
     if (secapi && !mutualTls) {
       throw wxPayError('config', 'CERTIFICATE_REQUIRED', `${path} needs the merchant certificate`);
     }
@@ -139,7 +158,7 @@ export function createPayClient(options: PayClientOptions): PayClient {
       maxBytes,
       dispatcher: secapi ? mutualTls! : plain,
     });
-    return reply.body;
+    return reply;
   }
 
   /** Runs `attempt` once, and again after a retryable failure, up to `retries` more times. */
@@ -207,6 +226,16 @@ export function createPayClient(options: PayClientOptions): PayClient {
         return parseBillReply(params.tar_type === 'GZIP' ? gunzipBill(raw, maxBillBytes) : raw);
       });
     },
+    async downloadFundFlow(params) {
+      const path = '/pay/downloadfundflow';
+      const body = signedBody(path, params, 'HMAC-SHA256');
+      return withRetries(async () => {
+        const reply = await postReply(path, body, maxBillBytes, true);
+        const text = params.tar_type === 'GZIP' ? gunzipBill(reply.body, maxBillBytes) : reply.body;
+        checkDigest(reply.headers.digest, reply.body, text, path);
+        return parseFundFlowReply(text);
+      });
+    },
     async close() {
       await Promise.allSettled([plain.close(), mutualTls?.close()]);
     },
@@ -244,6 +273,22 @@ function throwOnReturnFail(reply: PayFields, path: string): void {
   });
 }
 
+/**
+ * The fund-flow reply's `Digest: SHA=<sha1 hex>`. Whether WeChat hashes the text or the gzip
+ * bytes is not documented: either matches. No header (a failure reply), nothing to check.
+ */
+function checkDigest(header: string | undefined, raw: Buffer, text: Buffer, path: string): void {
+  if (header === undefined) return;
+  const expected = /^SHA=([0-9a-fA-F]{40})$/.exec(header.trim())?.[1]?.toLowerCase();
+  const sha1 = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
+  if (expected !== undefined && (sha1(text) === expected || sha1(raw) === expected)) return;
+  throw wxPayError(
+    'signature',
+    'BILL_DIGEST_MISMATCH',
+    `${path}: the bill does not match its Digest header ${JSON.stringify(header)}`,
+  );
+}
+
 /** A GZIP bill (`tar_type=GZIP`), unpacked; a failure reply is plain XML and passes as it is. */
 function gunzipBill(raw: Buffer, maxBytes: number): Buffer {
   const gzipMagic = raw[0] === 0x1f && raw[1] === 0x8b;
@@ -251,14 +296,9 @@ function gunzipBill(raw: Buffer, maxBytes: number): Buffer {
   try {
     return gunzipSync(raw, { maxOutputLength: maxBytes });
   } catch (err) {
-    throw wxPayError(
-      'protocol',
-      'BILL_MALFORMED',
-      '/pay/downloadbill: the GZIP bill does not unpack',
-      {
-        cause: err,
-      },
-    );
+    throw wxPayError('protocol', 'BILL_MALFORMED', 'the GZIP bill does not unpack', {
+      cause: err,
+    });
   }
 }
 

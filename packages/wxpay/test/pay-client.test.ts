@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -24,6 +25,8 @@ function catchSync(fn: () => unknown): unknown {
 }
 
 const BILL = readFileSync(new URL('./fixtures/bill-all.txt', import.meta.url));
+const FUND_FLOW = readFileSync(new URL('./fixtures/fundflow-basic.txt', import.meta.url));
+const sha1 = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
 const ORDER = {
   body: 'Fen 帆布包',
   out_trade_no: 'FEN20250114101230ABCD',
@@ -365,6 +368,59 @@ describe('createPayClient downloadBill', () => {
       code: 'BILL_NOT_FOUND',
       returnMsg: 'No Bill Exist',
     });
+  });
+});
+
+describe('createPayClient downloadFundFlow', () => {
+  const pem = { certificate: { cert: certs.clientCert, key: certs.clientKey } };
+  const serveFundFlow = (body: Buffer, digest?: string) =>
+    tlsWechat.route('POST', '/pay/downloadfundflow', (_req, res) => {
+      res.writeHead(200, {
+        'content-type': 'text/plain; charset=utf-8',
+        ...(digest ? { digest } : {}),
+      });
+      res.end(body);
+    });
+
+  it('when an MD5 client asks, then the request is HMAC-SHA256 over mutual TLS and the Digest is checked', async () => {
+    serveFundFlow(FUND_FLOW, `SHA=${sha1(FUND_FLOW)}`);
+    const bill = await client(pem).downloadFundFlow({
+      bill_date: '20180201',
+      account_type: 'Basic',
+    });
+    expect(bill.rows[0]).toMatchObject({ 业务类型: '退款', '收支金额(元)': '0.02' });
+    const call = tlsWechat.calls('/pay/downloadfundflow')[0]!;
+    expect(call.clientCertCn).toBe(DEMO.mchId);
+    const sent = fromXml(call.body);
+    expect(sent).toMatchObject({ sign_type: 'HMAC-SHA256', account_type: 'Basic' });
+    expect(verifyV2(sent, DEMO.key, 'HMAC-SHA256')).toBe(true);
+  });
+
+  it('when the bill is gzipped, then a Digest of the text or of the gzip bytes is accepted', async () => {
+    const zipped = gzipSync(FUND_FLOW);
+    for (const digest of [sha1(FUND_FLOW), sha1(zipped)]) {
+      serveFundFlow(zipped, `SHA=${digest}`);
+      const bill = await client(pem).downloadFundFlow({
+        bill_date: '20180201',
+        account_type: 'Basic',
+        tar_type: 'GZIP',
+      });
+      expect(bill.summary.资金流水总笔数).toBe('20.0');
+    }
+  });
+
+  it('when the Digest does not match, then BILL_DIGEST_MISMATCH', async () => {
+    serveFundFlow(FUND_FLOW, `SHA=${sha1(Buffer.from('another bill'))}`);
+    await expect(
+      client(pem).downloadFundFlow({ bill_date: '20180201', account_type: 'Basic' }),
+    ).rejects.toMatchObject({ kind: 'signature', code: 'BILL_DIGEST_MISMATCH' });
+  });
+
+  it('when there is no certificate, then nothing is sent', async () => {
+    await expect(
+      client().downloadFundFlow({ bill_date: '20180201', account_type: 'Basic' }),
+    ).rejects.toMatchObject({ code: 'CERTIFICATE_REQUIRED' });
+    expect(tlsWechat.calls('/pay/downloadfundflow')).toEqual([]);
   });
 });
 

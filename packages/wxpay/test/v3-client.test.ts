@@ -293,8 +293,9 @@ describe('trade bill', () => {
     file: Buffer,
     hash = createHash('sha1').update(file).digest('hex'),
     url?: string,
+    path = '/v3/bill/tradebill',
   ) {
-    wechat.route('GET', '/v3/bill/tradebill', () => ({
+    wechat.route('GET', path, () => ({
       status: 200,
       json: {
         hash_type: 'SHA1',
@@ -317,11 +318,37 @@ describe('trade bill', () => {
     expect(wechat.authFailures).toEqual([]);
   });
 
-  it('when a GZIP bill is downloaded, then it is unzipped', async () => {
-    serveBill(gzipSync(Buffer.from(bill, 'utf8')));
+  it('when a GZIP bill is downloaded, then it is unzipped and the SHA1 of the text is checked', async () => {
+    // WeChat's hash_value is the SHA1 of the uncompressed bill, never of the gzip bytes.
+    const textHash = createHash('sha1').update(bill, 'utf8').digest('hex');
+    serveBill(gzipSync(Buffer.from(bill, 'utf8')), textHash);
     await expect(
       client.tradeBill({ bill_date: '2026-11-30', tar_type: 'GZIP' }),
     ).resolves.toMatchObject({ text: bill });
+    const zipped = gzipSync(Buffer.from(bill, 'utf8'));
+    serveBill(zipped, createHash('sha1').update(zipped).digest('hex'));
+    expect(await codeOf(client.tradeBill({ bill_date: '2026-11-30', tar_type: 'GZIP' }))).toBe(
+      'V3_BILL_HASH_MISMATCH',
+    );
+  });
+
+  it('when the fund-flow bill is downloaded, then the account is asked for and the SHA1 checked', async () => {
+    serveBill(Buffer.from(bill, 'utf8'), undefined, undefined, '/v3/bill/fundflowbill');
+    const result = await client.fundFlowBill({ bill_date: '2026-11-30', account_type: 'BASIC' });
+    expect(result.text).toBe(bill);
+    expect(wechat.wechat.calls('/v3/bill/fundflowbill')[0]!.query).toEqual({
+      bill_date: '2026-11-30',
+      account_type: 'BASIC',
+    });
+    serveBill(Buffer.from(bill, 'utf8'), 'f'.repeat(40), undefined, '/v3/bill/fundflowbill');
+    expect(await codeOf(client.fundFlowBill({ bill_date: '2026-11-30' }))).toBe(
+      'V3_BILL_HASH_MISMATCH',
+    );
+    const bad = client.fundFlowBill({
+      bill_date: '20261130',
+      account_type: 'Basic' as 'BASIC',
+    });
+    expect(await codeOf(bad)).toBe('INVALID_ARGUMENT');
   });
 
   it('when the file is not the one WeChat hashed, then it is refused', async () => {

@@ -1,14 +1,15 @@
 import { gzipSync } from 'node:zlib';
-import { formatWxTime } from '@fen/wxpay';
 import type { SandboxCore } from '../core.js';
 import type { Order, Refund } from '../state/orders.js';
+import { billDay } from './bill-day.js';
+import type { BillDay } from './bill-day.js';
 import type { PayRequest } from './pipeline.js';
 import { protocolFailXml } from './reply.js';
 import type { PayOutcome, ProtocolFailure } from './reply.js';
 import { beijingDateTime, yuan } from './validate.js';
 
-const BOM = '\uFEFF';
-const EOL = '\r\n';
+export const BILL_BOM = '\uFEFF';
+export const BILL_EOL = '\r\n';
 const FEE_RATE = 0.006;
 const FEE_RATE_TEXT = '0.60%';
 
@@ -21,10 +22,12 @@ const HEADERS = {
 };
 const SUMMARY_HEADER =
   '总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额';
-const BILL_TYPES = ['ALL', 'SUCCESS', 'REFUND', 'RECHARGE_REFUND'] as const;
-type BillType = (typeof BILL_TYPES)[number];
+export const TRADE_BILL_TYPES = ['ALL', 'SUCCESS', 'REFUND'] as const;
+export type TradeBillType = (typeof TRADE_BILL_TYPES)[number];
 
-const BILL_ERROR_CODE: Record<string, string> = { SIGN: '20003', XML: '20001', MISSING: '20001' };
+// WeChat's numeric codes: 20001 (sign error) and 20002 (No Bill Exist) were seen in real
+// replies; the others are the sandbox's choice [docs/merchant-ops.md, Bills].
+const BILL_ERROR_CODE: Record<string, string> = { SIGN: '20001', XML: '20001', MISSING: '20001' };
 
 /** downloadbill's failure words [docs/protocol.md §3.6]: `return_msg` + `error_code`, no sign. */
 export function billProtocolReply(failure: ProtocolFailure): string {
@@ -42,95 +45,124 @@ const billFail = (message: string, errorCode: string): PayOutcome => ({
   fields: { return_code: 'FAIL', return_msg: message, error_code: errorCode },
 });
 
-/**
- * Fee: 0.6 %, rounded to the fen, printed with five decimals like WeChat's bill ("0.12000").
- * Refund rows carry the negative fee that is given back.
- */
-const fee = (fen: number) => {
-  const rounded = Math.round(Math.abs(fen) * FEE_RATE);
-  return `${fen < 0 ? '-' : ''}${(rounded / 100).toFixed(5)}`;
-};
+/** WeChat's fee: 0.6 % rounded to the fen; refunds give it back (negative). */
+export const billFeeFen = (fen: number) =>
+  (fen < 0 ? -1 : 1) * Math.round(Math.abs(fen) * FEE_RATE);
+/** A fee as the bill prints it: yuan with five decimals ("0.12000", "-0.12000"). */
+export const feeText = (fen: number) => `${yuan(fen)}000`;
+
+/** One bill line: every value behind a backtick [docs/merchant-ops.md, Bills]. */
+export const billLine = (cells: string[]) => cells.map((c) => `\`${c}`).join(',');
+
+/** The bill file: BOM, header, rows, summary header and row, CRLF after each line. */
+export function billText(
+  header: string,
+  rows: string[][],
+  summaryHeader: string,
+  summary: string[],
+): string {
+  return (
+    BILL_BOM +
+    [header, ...rows.map(billLine), summaryHeader, billLine(summary)].join(BILL_EOL) +
+    BILL_EOL
+  );
+}
 
 /**
- * `POST /pay/downloadbill` [docs/protocol.md §3.6]: payments (by time_end) and successful refunds
- * (by success time), Beijing days. A day's bill exists from 09:00 the next day; a day without any
- * transaction, or older than 3 months, has "No Bill Exist".
+ * `POST /pay/downloadbill` [docs/protocol.md §3.6]: the trade bill of one Beijing day, or
+ * downloadbill's XML failures (unsigned, `error_code`, plain XML even when GZIP was asked).
  */
 export function downloadBill(request: PayRequest, core: SandboxCore): PayOutcome {
   const p = request.params;
   if (!p.bill_date) return billFail('missing parameter', '20001');
   if (!/^\d{8}$/.test(p.bill_date)) return billFail('invalid bill_date', '20001');
-  const billType = (p.bill_type || 'ALL') as BillType;
-  if (!BILL_TYPES.includes(billType)) return billFail('invalid bill_type', '20001');
+  const billType = (p.bill_type || 'ALL') as TradeBillType;
+  // RECHARGE_REFUND exists at WeChat, but its header is not known: refused like an unknown type.
+  if (!TRADE_BILL_TYPES.includes(billType)) return billFail('invalid bill_type', '20001');
   if (p.tar_type && p.tar_type !== 'GZIP') return billFail('invalid tar_type', '20001');
+  const day = billDay(core, p.bill_date);
+  if (day.kind === 'invalid') return billFail('invalid bill_date', '20001');
+  if (day.kind === 'creating') return billFail('Bill Creating', '20007');
+  const text =
+    day.kind === 'ready'
+      ? tradeBillText(core, { mchId: request.merchant.mchId, appId: request.appId, day, billType })
+      : undefined;
+  if (text === undefined) return billFail('No Bill Exist', '20002');
+  return billFile(text, p.tar_type === 'GZIP');
+}
 
-  const now = core.clock.nowMs();
-  const dayStart = beijingDayStart(p.bill_date);
-  if (dayStart === undefined) return billFail('invalid bill_date', '20001');
-  const readyAt = dayStart + 24 * 3600_000 + 9 * 3600_000;
-  if (now < dayStart + 24 * 3600_000) return billFail('No Bill Exist', '20002');
-  if (now < readyAt) return billFail('Bill Creating', '20007');
-  if (now - dayStart > 93 * 24 * 3600_000) return billFail('No Bill Exist', '20002');
+/** A bill's text as the HTTP body: plain UTF-8, or gzip bytes when asked. */
+export function billFile(text: string, gzip: boolean): PayOutcome & { kind: 'raw' } {
+  return gzip
+    ? { kind: 'raw', body: gzipSync(Buffer.from(text, 'utf8')), contentType: 'application/x-gzip' }
+    : { kind: 'raw', body: text, contentType: 'text/plain; charset=utf-8' };
+}
 
-  const inDay = (ms: number | undefined) =>
-    ms !== undefined && ms >= dayStart && ms < dayStart + 24 * 3600_000;
+interface TradeBillScope {
+  mchId: string;
+  /** Only this appid's trades; '' takes every appid of the merchant (APIv3 bills are per mchid). */
+  appId: string;
+  day: BillDay & { kind: 'ready' };
+  billType: TradeBillType;
+}
+
+/** A bill row before printing: a payment or a refund, with the amount the bill shows. */
+interface TradeEntry {
+  at: number;
+  order: Order;
+  refund?: Refund;
+  amountFen: number;
+}
+
+/**
+ * The trade bill of a day [docs/merchant-ops.md, Bills]: payments by their success time, refunds
+ * by the time WeChat accepted them (a refund is its own REFUND row; the payment's row never
+ * changes), with the `billRows` fault applied; undefined when the day has no row ("No Bill Exist").
+ */
+export function tradeBillText(core: SandboxCore, scope: TradeBillScope): string | undefined {
+  const { day, billType } = scope;
+  const inDay = (ms: number | undefined) => ms !== undefined && ms >= day.start && ms < day.end;
   const orders = core.orders
     .all()
-    // An empty appId (APIv3's tradebill, per mchid) takes every appid of the merchant.
-    .filter(
-      (o) => o.mchId === request.merchant.mchId && (!request.appId || o.appId === request.appId),
-    );
-  const payments =
-    billType === 'ALL' || billType === 'SUCCESS' ? orders.filter((o) => inDay(o.paidAt)) : [];
-  const refunds =
-    billType === 'ALL' || billType === 'REFUND'
-      ? orders.flatMap((o) =>
-          o.refunds
-            .filter((r) => r.status === 'SUCCESS' && inDay(r.successAt))
-            .map((r) => ({ o, r })),
-        )
-      : [];
-  if (payments.length + refunds.length === 0) return billFail('No Bill Exist', '20002');
+    .filter((o) => o.mchId === scope.mchId && (!scope.appId || o.appId === scope.appId));
+  const entries: TradeEntry[] = [];
+  if (billType !== 'REFUND')
+    for (const order of orders)
+      if (inDay(order.paidAt))
+        entries.push({ at: order.paidAt!, order, amountFen: order.totalFee });
+  if (billType !== 'SUCCESS')
+    for (const order of orders)
+      for (const refund of order.refunds)
+        if (inDay(refund.createdAt))
+          entries.push({ at: refund.createdAt, order, refund, amountFen: refund.refundFee });
+  const shown = entries.flatMap((e) => {
+    const printed = core.faults.billRow(e.refund?.outRefundNo ?? e.order.outTradeNo, e.amountFen);
+    return printed.omit ? [] : [{ ...e, amountFen: printed.amountFen }];
+  });
+  if (shown.length === 0) return undefined;
+  shown.sort((a, b) => a.at - b.at);
 
-  const header =
-    billType === 'ALL' ? HEADERS.ALL : billType === 'SUCCESS' ? HEADERS.SUCCESS : HEADERS.REFUND;
-  type Row = { at: number; cells: string[] };
-  const rows: Row[] = [
-    ...payments.map((o) => ({ at: o.paidAt!, cells: paymentRow(o, billType) })),
-    ...refunds.map(({ o, r }) => ({ at: r.successAt!, cells: refundRow(o, r, billType) })),
-  ].sort((a, b) => a.at - b.at);
-
-  const settled = payments.reduce((s, o) => s + o.totalFee, 0);
-  const refunded = refunds.reduce((s, { r }) => s + r.refundFee, 0);
-  const fees =
-    payments.reduce((s, o) => s + Math.round(o.totalFee * FEE_RATE), 0) -
-    refunds.reduce((s, { r }) => s + Math.round(r.refundFee * FEE_RATE), 0);
-  const summary = [
-    String(rows.length),
-    yuan(settled),
-    yuan(refunded),
-    '0.00',
-    (fees / 100).toFixed(5),
-    yuan(settled),
-    yuan(refunded),
-  ];
-
-  const text =
-    BOM +
+  const paid = shown.filter((e) => !e.refund).reduce((s, e) => s + e.amountFen, 0);
+  const refunded = shown.filter((e) => e.refund).reduce((s, e) => s + e.amountFen, 0);
+  const fees = shown.reduce((s, e) => s + billFeeFen(e.refund ? -e.amountFen : e.amountFen), 0);
+  return billText(
+    HEADERS[billType],
+    shown.map((e) =>
+      e.refund
+        ? refundRow(e.order, e.refund, e.amountFen, billType, day.generatedAt)
+        : paymentRow(e.order, e.amountFen, billType),
+    ),
+    SUMMARY_HEADER,
     [
-      header,
-      ...rows.map((r) => r.cells.map((c) => `\`${c}`).join(',')),
-      SUMMARY_HEADER,
-      summary.map((c) => `\`${c}`).join(','),
-    ].join(EOL) +
-    EOL;
-  if (p.tar_type === 'GZIP')
-    return {
-      kind: 'raw',
-      body: gzipSync(Buffer.from(text, 'utf8')),
-      contentType: 'application/x-gzip',
-    };
-  return { kind: 'raw', body: text, contentType: 'text/plain; charset=utf-8' };
+      String(shown.length),
+      yuan(paid),
+      yuan(refunded),
+      '0.00',
+      feeText(fees),
+      yuan(paid),
+      yuan(refunded),
+    ],
+  );
 }
 
 function commonCells(o: Order, at: number, state: string): string[] {
@@ -142,7 +174,7 @@ function commonCells(o: Order, at: number, state: string): string[] {
     o.fields.device_info ?? '',
     o.transactionId ?? '',
     o.outTradeNo,
-    o.fields.openid ?? '',
+    o.fields.openid ?? o.payerOpenId ?? '',
     o.tradeType,
     state,
     o.bankType ?? 'OTHERS',
@@ -150,11 +182,11 @@ function commonCells(o: Order, at: number, state: string): string[] {
   ];
 }
 
-function paymentRow(o: Order, type: BillType): string[] {
-  const cells = [...commonCells(o, o.paidAt!, 'SUCCESS'), yuan(o.totalFee), '0.00'];
+function paymentRow(o: Order, fen: number, type: TradeBillType): string[] {
+  const cells = [...commonCells(o, o.paidAt!, 'SUCCESS'), yuan(fen), '0.00'];
   const attach = o.fields.attach ?? '';
-  if (type === 'SUCCESS')
-    return [...cells, o.body, attach, fee(o.totalFee), FEE_RATE_TEXT, yuan(o.totalFee), ''];
+  const fee = feeText(billFeeFen(fen));
+  if (type === 'SUCCESS') return [...cells, o.body, attach, fee, FEE_RATE_TEXT, yuan(fen), ''];
   return [
     ...cells,
     '0',
@@ -165,41 +197,48 @@ function paymentRow(o: Order, type: BillType): string[] {
     '',
     o.body,
     attach,
-    fee(o.totalFee),
+    fee,
     FEE_RATE_TEXT,
-    yuan(o.totalFee),
+    yuan(fen),
     '0.00',
     '',
   ];
 }
 
-function refundRow(o: Order, r: Refund, type: BillType): string[] {
-  const cells = [...commonCells(o, r.successAt!, 'REFUND'), '0.00', '0.00'];
-  const refundCells = [r.refundId, r.outRefundNo, yuan(r.refundFee), '0.00', 'ORIGINAL', 'SUCCESS'];
+/** A refund row; its status is the one it had when the bill was made (a snapshot). */
+function refundRow(
+  o: Order,
+  r: Refund,
+  fen: number,
+  type: TradeBillType,
+  generatedAt: number,
+): string[] {
+  const succeeded = r.successAt !== undefined && r.successAt <= generatedAt;
+  const cells = [...commonCells(o, r.createdAt, 'REFUND'), '0.00', '0.00'];
+  const refundCells = [
+    r.refundId,
+    r.outRefundNo,
+    yuan(fen),
+    '0.00',
+    'ORIGINAL',
+    succeeded ? 'SUCCESS' : 'PROCESSING',
+  ];
   const tail = [
     o.body,
     o.fields.attach ?? '',
-    fee(-r.refundFee),
+    feeText(billFeeFen(-fen)),
     FEE_RATE_TEXT,
     '0.00',
-    yuan(r.refundFee),
+    yuan(fen),
     '',
   ];
   if (type === 'REFUND')
     return [
       ...cells,
       beijingDateTime(r.createdAt),
-      beijingDateTime(r.successAt!),
+      succeeded ? beijingDateTime(r.successAt!) : '',
       ...refundCells,
       ...tail,
     ];
   return [...cells, ...refundCells, ...tail];
-}
-
-/** Epoch ms of 00:00 Beijing time on `yyyyMMdd`, or undefined for a date that does not exist. */
-function beijingDayStart(date: string): number | undefined {
-  const ms =
-    Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8))) -
-    8 * 3600_000;
-  return formatWxTime(new Date(ms)).slice(0, 8) === date ? ms : undefined;
 }

@@ -112,6 +112,7 @@ export function payRoute(
       case 'raw':
         ctx.status = 200;
         ctx.type = outcome.contentType;
+        ctx.set(outcome.headers ?? {});
         ctx.body = outcome.body;
         return;
       case 'xml':

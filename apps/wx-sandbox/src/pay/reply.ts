@@ -26,7 +26,7 @@ export interface ProtocolFailure {
 export type PayOutcome =
   | { kind: 'success'; fields: Record<string, string> }
   | { kind: 'business'; errCode: string; errCodeDes: string; fields?: Record<string, string> }
-  | { kind: 'raw'; body: string | Buffer; contentType: string }
+  | { kind: 'raw'; body: string | Buffer; contentType: string; headers?: Record<string, string> }
   | { kind: 'xml'; fields: Record<string, string> };
 
 export const protocolFailure = (reason: ProtocolReason, message: string): ProtocolFailure => ({

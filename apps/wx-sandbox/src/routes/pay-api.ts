@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { SandboxCore } from '../core.js';
 import { billProtocolReply, downloadBill } from '../pay/bill.js';
+import { downloadFundFlow } from '../pay/fund-flow.js';
 import { closeOrder, orderQuery } from '../pay/order-query.js';
 import { payRoute } from '../pay/pipeline.js';
 import { refundQuery } from '../pay/refund-query.js';
@@ -20,5 +21,9 @@ export function payApiRouter(core: SandboxCore): Router {
   route('/secapi/pay/refund', refund, { clientCertificate: true });
   route('/pay/refundquery', refundQuery);
   route('/pay/downloadbill', downloadBill, { protocolReply: billProtocolReply });
+  route('/pay/downloadfundflow', downloadFundFlow, {
+    clientCertificate: true,
+    protocolReply: billProtocolReply,
+  });
   return router;
 }

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { SandboxCore } from '../core.js';
-import { billFile, tradeBill } from '../v3/bill.js';
+import { billFile, fundFlowBill, tradeBill } from '../v3/bill.js';
 import { listCertificates } from '../v3/certificates.js';
 import { v3Route } from '../v3/pipeline.js';
 import { PREPAY_KINDS, prepay } from '../v3/prepay.js';
@@ -24,6 +24,7 @@ export function payV3Routers(core: SandboxCore): Router[] {
   router.post('/refund/domestic/refunds', v3Route(core, createRefund));
   router.get('/refund/domestic/refunds/:out_refund_no', v3Route(core, queryRefund));
   router.get('/bill/tradebill', v3Route(core, tradeBill));
+  router.get('/bill/fundflowbill', v3Route(core, fundFlowBill));
   router.get('/billdownload/file', v3Route(core, billFile));
   router.get('/certificates', v3Route(core, listCertificates));
   return [router, controlV3Router(core)];

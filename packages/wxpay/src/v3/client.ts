@@ -11,6 +11,7 @@ import { buildV3MiniProgramPayParams } from './pay-sign.js';
 import type { V3MiniProgramPayParams } from './pay-sign.js';
 import { PlatformCertificateStore } from './platform-certificates.js';
 import { createRequestSigner } from './request-signature.js';
+import { downloadFundFlowBill } from './fund-flow-bill.js';
 import { downloadTradeBill } from './trade-bill.js';
 import { replyJson, sendV3 } from './transport.js';
 import type { V3Transport } from './transport.js';
@@ -20,6 +21,8 @@ import type {
   V3PrepayRequest,
   V3Refund,
   V3RefundRequest,
+  V3FundFlowBill,
+  V3FundFlowBillRequest,
   V3TradeBill,
   V3TradeBillRequest,
   V3Transaction,
@@ -57,6 +60,8 @@ export interface V3PayClient {
   queryRefund(outRefundNo: string): Promise<V3Refund>;
   /** `GET /v3/bill/tradebill`, then the file, checked against its SHA1. */
   tradeBill(request: V3TradeBillRequest): Promise<V3TradeBill>;
+  /** `GET /v3/bill/fundflowbill`, then the file, checked against its SHA1. */
+  fundFlowBill(request: V3FundFlowBillRequest): Promise<V3FundFlowBill>;
   /** `wx.requestPayment` parameters (`signType: 'RSA'`) for a prepay_id of this client's appId. */
   miniProgramPayParams(prepayId: string, appId?: string): V3MiniProgramPayParams;
   /** Verifies and decrypts a notification with this client's keys. */
@@ -190,6 +195,8 @@ export function createV3PayClient(options: V3PayClientOptions): V3PayClient {
       return call('GET', `/v3/refund/domestic/refunds/${encodeURIComponent(outRefundNo)}`);
     },
     tradeBill: (request) => downloadTradeBill(transport, verifier, request, settings.maxBillBytes),
+    fundFlowBill: (request) =>
+      downloadFundFlowBill(transport, verifier, request, settings.maxBillBytes),
     miniProgramPayParams: (prepayId, appId = settings.appId ?? '') =>
       buildV3MiniProgramPayParams({
         appId,

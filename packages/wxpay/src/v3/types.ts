@@ -108,16 +108,28 @@ export interface V3TradeBillRequest {
   tar_type?: 'GZIP';
 }
 
-/** `GET /v3/bill/tradebill`: where to fetch the file and the hash to check it against. */
+export interface V3FundFlowBillRequest {
+  /** `YYYY-MM-DD`. */
+  bill_date: string;
+  /** BASIC (default, 基本账户), OPERATION (运营账户), FEES (手续费账户). */
+  account_type?: 'BASIC' | 'OPERATION' | 'FEES';
+  tar_type?: 'GZIP';
+}
+
+/** `GET /v3/bill/tradebill` and `fundflowbill`: where to fetch the file and the hash to check it against. */
 export interface V3TradeBillLink {
   hash_type: string;
   hash_value: string;
   download_url: string;
 }
 
+/** A downloaded APIv3 bill (trade or fund flow). */
 export interface V3TradeBill {
   /** The bill's text (unzipped when `tar_type: 'GZIP'`), exactly as WeChat wrote it. */
   text: string;
   hash_type: string;
   hash_value: string;
 }
+
+/** A downloaded fund-flow bill: the same shape as the trade bill's. */
+export type V3FundFlowBill = V3TradeBill;
