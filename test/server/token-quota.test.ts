@@ -1,14 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { DEMO_OA_APP } from '@fen/demo';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { startWebhookReceiver } from '@fen/test-support';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO, call, redisUrl, useFenStack } from './helpers/stack.js';
 
 // Issue 16 §4: token fetches are counted per appid per day, a 45009 from WeChat pauses them (the
 // cached token keeps the server working), and an operator resets the quota through clear_quota.
 // The sandbox enforces the daily quota; the test lowers it to what has already been used.
+// The alert webhook (a WeCom robot's stand-in) that anomalies and the quota alert go to.
+const webhook = await startWebhookReceiver();
+afterAll(() => webhook.close());
 const stack = useFenStack({
   server: {
     env: {
+      ALERT_WEBHOOK_URL: webhook.url,
       REDIS_URL: redisUrl(),
       REDIS_KEY_PREFIX: `fen-quota-${randomBytes(4).toString('hex')}:`,
       WX_OA_APPID: DEMO_OA_APP.appId,
@@ -72,6 +77,12 @@ describe('the access_token quota', () => {
     expect(Date.parse(paused.blockedSince.access_token)).toBeLessThanOrEqual(Date.now());
     expect(alerts()).toHaveLength(1);
     expect(alerts()[0]).toContain(`POST /admin/token-quota/${OA}/reset`);
+    // The same alert reaches the webhook once, in Chinese, naming the app and the way out.
+    await expect.poll(() => webhook.received.length, { timeout: 5000 }).toBe(1);
+    const content = (webhook.received[0]?.body as { text: { content: string } }).text.content;
+    expect(content).toContain('今日调用次数已达上限（45009）');
+    expect(content).toContain(OA);
+    expect(content).toContain(`POST /admin/token-quota/${OA}/reset`);
 
     // Paused: more renewals do not reach WeChat, and the server still answers.
     await dueForRenewal('jsapi_ticket');

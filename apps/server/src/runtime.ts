@@ -30,6 +30,7 @@ import { createRefundNotificationService } from './services/refund-notification-
 import { createRefundService } from './services/refund-service.js';
 import { createSessionService } from './services/session-service.js';
 import { createTokenQuota } from './services/token-quota.js';
+import { tokenQuotaAlert } from './services/token-quota-alert.js';
 import type { QuotaExhaustedHook } from './services/token-quota.js';
 import {
   createMemoryTokenQuotaStore,
@@ -107,7 +108,11 @@ export async function createRuntime(
     log,
     appIds: [config.wx.appId, config.wx.officialAccount?.appId].filter((id) => id !== undefined),
     clearAtWeChat: (appId) => wechat.clearTokenQuota(appId),
-    ...(options.onQuotaExhausted ? { onQuotaExhausted: options.onQuotaExhausted } : {}),
+    // Pushed to the alert webhook as anomalies are, and to a caller's hook (tests) if given.
+    onQuotaExhausted: async (appId, kind) => {
+      alerts?.send(tokenQuotaAlert(appId, kind, clock.now()));
+      await options.onQuotaExhausted?.(appId, kind);
+    },
   });
   // WXPAY_API_VERSION picks the protocol; services, routes and orders are the same for both.
   const wechat =

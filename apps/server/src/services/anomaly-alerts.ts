@@ -33,7 +33,7 @@ function amountOf(data: Record<string, string>): { label: string; fen: number } 
 }
 
 /** `at` in Beijing time (UTC+8, no daylight saving), as operators read it. */
-function beijingTime(at: Date): string {
+export function beijingTime(at: Date): string {
   return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
