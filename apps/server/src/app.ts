@@ -10,6 +10,7 @@ import type { RateLimiter } from './http/rate-limiter.js';
 import type { RateLimitSettings } from './config.js';
 import type { Logger } from './logger.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminReconciliationRoutes } from './routes/admin-reconciliations.js';
 import { healthRoutes } from './routes/health.js';
 import { notifyRoutes } from './routes/notify.js';
 import { orderRoutes } from './routes/orders.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
   handlePaymentNotification: PaymentNotificationHandler;
   handleRefundNotification: RefundNotificationHandler;
   health(): Promise<HealthResponse>;
+  /** The daily bill reconciliation's reports and re-runs (absent in apps built by hand). */
+  reconciliations?: Parameters<typeof adminReconciliationRoutes>[0];
 }
 
 /** Builds the Koa app. It never listens: `startServer` (or a test) does. */
@@ -73,6 +76,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     productRoutes(deps.products, session),
     orderRoutes(deps.orders, session, limits.orderActions),
     adminRoutes({ admin: deps.admin, refunds: deps.refunds }, admin),
+    ...(deps.reconciliations ? [adminReconciliationRoutes(deps.reconciliations, admin)] : []),
   ];
   for (const router of routers) {
     app.use(router.routes());

@@ -93,6 +93,13 @@ export interface Config {
     batchSize: number;
     leaseSeconds: number;
   };
+  billReconcile: {
+    enabled: boolean;
+    hour: number;
+    checkSeconds: number;
+    attempts: number;
+    backoffMs: number;
+  };
 }
 
 /**
@@ -231,6 +238,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       refundAfterSeconds: e.RECONCILE_REFUND_AFTER_SECONDS,
       batchSize: e.RECONCILE_BATCH_SIZE,
       leaseSeconds: e.RECONCILE_LEASE_SECONDS,
+    },
+    billReconcile: {
+      enabled: e.BILL_RECONCILE_ENABLED,
+      hour: e.BILL_RECONCILE_HOUR,
+      checkSeconds: e.BILL_RECONCILE_CHECK_SECONDS,
+      attempts: e.BILL_RECONCILE_ATTEMPTS,
+      backoffMs: e.BILL_RECONCILE_BACKOFF_MS,
     },
   };
 }

@@ -2,3 +2,4 @@ export * from './money.js';
 export * from './order.js';
 export * from './api.js';
 export * from './errors.js';
+export * from './reconciliation.js';

@@ -13,7 +13,9 @@ export type AnomalyKind =
   /** A payment reported in another currency than CNY (APIv2 fee_type, APIv3 amount.currency). */
   | 'CURRENCY_MISMATCH'
   /** A transaction_id that already paid another order is reported paying this one. */
-  | 'TRANSACTION_REUSED';
+  | 'TRANSACTION_REUSED'
+  /** The daily bill and Fen disagree (`data.difference` says how: services/bill-matching.ts). */
+  | 'BILL_DIFFERENCE';
 
 /** Something money-related a human must look at; never applied automatically. */
 export interface AnomalyDoc {
