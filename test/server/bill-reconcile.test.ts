@@ -126,20 +126,24 @@ async function paidOrder(token: string, notified = true) {
   return order;
 }
 
-/** A full refund, waited for until it is SUCCESS here. */
-async function refunded(orderId: string, totalFen: number): Promise<string> {
+/** Asks for a full refund; the refund's number. */
+async function askRefund(orderId: string, totalFen: number): Promise<string> {
   const res = await call(`${one.url}/admin/orders/${orderId}/refunds`, {
     token: DEMO.adminToken,
     body: { amountFen: totalFen },
     headers: { 'idempotency-key': `bill-${randomUUID()}` },
   });
   expect(res.status).toBe(201);
-  const outRefundNo = res.body.refund.outRefundNo as string;
+  return res.body.refund.outRefundNo as string;
+}
+
+const refundHere = (outRefundNo: string) => models().Refund.findOne({ outRefundNo }).lean();
+
+/** A full refund, waited for until it is SUCCESS here. */
+async function refunded(orderId: string, totalFen: number): Promise<string> {
+  const outRefundNo = await askRefund(orderId, totalFen);
   await eventually(
-    async () =>
-      (await models().Refund.findOne({ outRefundNo }).lean())?.status === 'SUCCESS'
-        ? true
-        : undefined,
+    async () => ((await refundHere(outRefundNo))?.status === 'SUCCESS' ? true : undefined),
     5000,
     'the refund to succeed',
   );
@@ -161,6 +165,7 @@ const content = (report: ReconciliationReport) => {
 describe('the daily bill reconciliation', () => {
   let day: string;
   let lost: { id: string; outTradeNo: string };
+  let lostRefund: { outTradeNo: string; outRefundNo: string };
   let timelineAfterRepair = 0;
 
   beforeAll(async () => {
@@ -172,6 +177,22 @@ describe('the daily bill reconciliation', () => {
     // Paid at WeChat, but the notification never arrives: PENDING here.
     lost = await paidOrder(token, false);
     expect((await stored(lost.id))?.status).toBe('PENDING');
+    // Refunded at WeChat, but the refund notification never arrives: PROCESSING here.
+    const withLostRefund = await paidOrder(token);
+    lostNotifications.push(withLostRefund.outTradeNo);
+    await wechat.setFaults(dropLost());
+    const outRefundNo = await askRefund(withLostRefund.id, withLostRefund.totalFen);
+    lostRefund = { outTradeNo: withLostRefund.outTradeNo, outRefundNo };
+    await eventually(
+      async () =>
+        sandbox.orders().find((o) => o.out_trade_no === withLostRefund.outTradeNo)?.refunds[0]
+          ?.refund_status === 'SUCCESS'
+          ? true
+          : undefined,
+      5000,
+      'the refund to succeed at WeChat',
+    );
+    expect((await refundHere(outRefundNo))?.status).toBe('PROCESSING');
   }, 30_000);
 
   it('when the hour has not come, then the job does nothing', async () => {
@@ -203,8 +224,8 @@ describe('the daily bill reconciliation', () => {
       api: WXPAY_API_VERSION,
       ranBy: 'job',
       runs: 1,
-      rows: 4,
-      rowsMatched: 3,
+      rows: 6,
+      rowsMatched: 4,
       fundFlow: { state: 'not-available' },
     });
     expect(report.differences).toEqual([
@@ -214,9 +235,17 @@ describe('the daily bill reconciliation', () => {
         statusHere: 'PENDING',
         action: 'REPAIRED',
       }),
+      expect.objectContaining({
+        kind: 'REFUND_AT_WECHAT_PROCESSING_HERE',
+        outTradeNo: lostRefund.outTradeNo,
+        outRefundNo: lostRefund.outRefundNo,
+        statusHere: 'PROCESSING',
+        action: 'REPAIRED',
+      }),
     ]);
+    expect((await refundHere(lostRefund.outRefundNo))?.status).toBe('SUCCESS');
     // Bill and Fen agree on the day's money once repaired; fees are WeChat's 0.6 %.
-    expect(report.totals.bill).toMatchObject({ payments: 3, refunds: 1 });
+    expect(report.totals.bill).toMatchObject({ payments: 4, refunds: 2 });
     expect(report.totals.fen).toEqual({
       payments: report.totals.bill.payments,
       paymentsFen: report.totals.bill.paymentsFen,
@@ -282,7 +311,7 @@ describe('the daily bill reconciliation', () => {
     const dates = (all.body.reports as Array<{ date: string }>).map((r) => r.date);
     expect(dates[0]).toBe(day);
     expect(dates).toEqual([...dates].sort().reverse());
-    expect(all.body.reports[0]).toMatchObject({ differenceCount: 1 });
+    expect(all.body.reports[0]).toMatchObject({ differenceCount: 2 });
     expect(all.body.reports[0].differences).toBeUndefined();
     const one = await admin(`?date=${day}`);
     expect((one.body.reports as Array<{ date: string }>).map((r) => r.date)).toEqual([day]);

@@ -134,7 +134,7 @@ export async function matchBill(
       });
     }
   }
-  for (const refund of await ledger.refundedBetween(day.from, day.to)) {
+  for (const refund of await ledger.refundedWithin(day.from, day.to)) {
     if (refundsInBill.has(refund.outRefundNo)) continue;
     differences.push({
       key: keyOf('REFUND_MISSING_FROM_BILL', refund.outRefundNo),
@@ -143,7 +143,7 @@ export async function matchBill(
       outRefundNo: refund.outRefundNo,
       fenFen: refund.amountFen,
       statusHere: refund.status,
-      detail: 'SUCCESS here, but not in WeChat’s bill (it may be in the bill of the day before)',
+      detail: "asked and SUCCESS here that day, but not in WeChat's bill",
     });
   }
   return differences;

@@ -119,14 +119,27 @@ export function createBillReconciliation(deps: {
     );
   }
 
-  async function fenTotals(day: { from: Date; to: Date }): Promise<ReconciliationTotals> {
+  /**
+   * What Fen holds for the day, after the repairs: orders paid that day, and refunds that are
+   * SUCCESS here and either in the bill or asked and completed that day.
+   */
+  async function fenTotals(
+    day: { from: Date; to: Date },
+    billRefunds: Array<{ outRefundNo: string }>,
+  ): Promise<ReconciliationTotals> {
     const paid = await ledger.paidBetween(day.from, day.to);
-    const refunded = await ledger.refundedBetween(day.from, day.to);
+    const refunded = new Map(
+      (await ledger.refundedWithin(day.from, day.to)).map((r) => [r.outRefundNo, r.amountFen]),
+    );
+    for (const row of billRefunds) {
+      const refund = await ledger.refundFor(row.outRefundNo);
+      if (refund?.status === 'SUCCESS') refunded.set(refund.outRefundNo, refund.amountFen);
+    }
     return {
       payments: paid.length,
       paymentsFen: paid.reduce((sum, o) => sum + o.totalFen, 0),
-      refunds: refunded.length,
-      refundsFen: refunded.reduce((sum, r) => sum + r.amountFen, 0),
+      refunds: refunded.size,
+      refundsFen: [...refunded.values()].reduce((sum, fen) => sum + fen, 0),
     };
   }
 
@@ -188,8 +201,7 @@ export function createBillReconciliation(deps: {
           refundsFen: bill.refunds.reduce((sum, r) => sum + r.refundedFen, 0),
           feesFen: [...bill.payments, ...bill.refunds].reduce((sum, r) => sum + r.feeFen, 0),
         },
-        // After the repairs: what Fen now holds for the day.
-        fen: await fenTotals(day),
+        fen: await fenTotals(day, bill.refunds),
       },
       fundFlow: download.ok
         ? await fundFlow(date)

@@ -4,7 +4,8 @@ import type { RefundDoc } from './refund-model.js';
 
 /**
  * Fen's side of a day's bill: the orders and refunds a bill row may name, and what Fen holds for
- * the day (payments by WeChat's payment time, refunds by the time they completed here).
+ * the day — payments by WeChat's payment time; refunds asked and completed within the day (Fen
+ * does not hold WeChat's refund time: one that straddles midnight belongs to no day here).
  */
 export function createBillLedgerStore(models: Pick<Models, 'Order' | 'Refund'>) {
   const { Order, Refund } = models;
@@ -30,11 +31,13 @@ export function createBillLedgerStore(models: Pick<Models, 'Order' | 'Refund'>) 
       return Order.find({ paidAt: { $gte: from, $lt: to } }).lean<OrderRecord[]>();
     },
 
-    /** Refunds that completed SUCCESS within [from, to). */
-    refundedBetween(from: Date, to: Date): Promise<RefundDoc[]> {
-      return Refund.find({ status: 'SUCCESS', completedAt: { $gte: from, $lt: to } }).lean<
-        RefundDoc[]
-      >();
+    /** SUCCESS refunds both asked and completed within [from, to). */
+    refundedWithin(from: Date, to: Date): Promise<RefundDoc[]> {
+      return Refund.find({
+        status: 'SUCCESS',
+        createdAt: { $gte: from, $lt: to },
+        completedAt: { $gte: from, $lt: to },
+      }).lean<RefundDoc[]>();
     },
   };
 }
