@@ -41,6 +41,7 @@ const HOUR_MS = 3600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** `YYYY-MM-DD`, Beijing time (UTC+8 all year). */
 const beijingDate = (ms: number) => new Date(ms + 8 * HOUR_MS).toISOString().slice(0, 10);
+const beijingHour = (ms: number) => new Date(ms + 8 * HOUR_MS).getUTCHours();
 /** Epoch ms of 00:00 Beijing time on the day `ms` falls on. */
 const beijingMidnight = (ms: number) => Date.parse(`${beijingDate(ms)}T00:00:00+08:00`);
 
@@ -453,4 +454,35 @@ describe.skipIf(isV3)('a bill that cannot be read', () => {
     expect(stillPending?.timeline.map((e) => e.kind)).not.toContain('QUERY');
     expect(await models.Anomaly.countDocuments({})).toBe(0);
   });
+});
+
+describe('the bill reconciliation timer', () => {
+  it('when a server starts with its jobs after the hour, then it reconciles yesterday by itself, once', async () => {
+    if (beijingHour(sandbox.now().getTime()) < 10) moveTo(0, 10);
+    const yesterday = beijingDate(sandbox.now().getTime() - DAY_MS);
+    const timed = await startFenServer(sandbox, {
+      clock,
+      wechatClock: clock,
+      startJob: true,
+      env: { BILL_RECONCILE_CHECK_SECONDS: '1', BILL_RECONCILE_HOUR: '10' },
+    });
+    try {
+      const reports = timed.running.runtime.db.models.Reconciliation;
+      const report = await eventually(
+        () =>
+          reports
+            .findById(yesterday)
+            .lean()
+            .then((doc) => doc ?? undefined),
+        8000,
+        "the timer to reconcile yesterday's bill",
+      );
+      expect(report).toMatchObject({ ranBy: 'job', runs: 1 });
+      // Its next ticks find the report: still one run.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(await reports.findById(yesterday).lean()).toMatchObject({ runs: 1 });
+    } finally {
+      await timed.close();
+    }
+  }, 20_000);
 });
