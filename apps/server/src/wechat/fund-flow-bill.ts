@@ -1,5 +1,4 @@
-import { billYuanToFen } from '@fen/wxpay';
-import type { ParsedBill } from '@fen/wxpay';
+import { billYuanToFen, wxPayError } from '@fen/wxpay';
 
 /** A day's fund-flow bill (资金账单, basic account) summed up, or why there is none. */
 export type FundFlowBill =
@@ -22,17 +21,32 @@ export async function downloadFundFlowBill(_date: string): Promise<FundFlowBill>
 }
 
 /**
- * The income and expense of a parsed fund-flow bill, read from its rows' 收支类型 and
- * 收支金额(元) (the header's parentheses are full-width in some copies: both are read).
+ * The income and expense of a fund-flow bill as downloaded (text, after unzipping), from its
+ * rows' 收支类型 and 收支金额(元) (full-width parentheses in some copies: both are read). Kept
+ * minimal until `@fen/wxpay` parses fund-flow bills: a header, backtick rows, then the summary
+ * from `资金流水总笔数` on.
  */
-export function fundFlowSums(bill: ParsedBill): { incomeFen: number; expenseFen: number } {
+export function fundFlowSums(text: string): { incomeFen: number; expenseFen: number } {
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '');
+  const header = (lines[0] ?? '').split(',');
+  const kind = header.indexOf('收支类型');
+  const amount = header.findIndex((name) => /^收支金额[(（]元[)）]$/.test(name));
+  const summaryAt = lines.findIndex((line) => line.startsWith('资金流水总笔数'));
+  if (kind < 0 || amount < 0 || summaryAt < 1) {
+    throw wxPayError('protocol', 'BILL_MALFORMED', 'fund-flow bill: not a fund-flow bill table');
+  }
   let incomeFen = 0;
   let expenseFen = 0;
-  for (const row of bill.rows) {
-    const amount = row['收支金额(元)'] ?? row['收支金额（元）'];
-    if (amount === undefined) continue;
-    if (row['收支类型'] === '收入') incomeFen += billYuanToFen(amount);
-    if (row['收支类型'] === '支出') expenseFen += billYuanToFen(amount);
+  for (const line of lines.slice(1, summaryAt)) {
+    const values = line.startsWith('`') ? line.slice(1).split(',`') : [];
+    if (values.length !== header.length) {
+      throw wxPayError('protocol', 'BILL_MALFORMED', 'fund-flow bill: a row does not fit');
+    }
+    if (values[kind] === '收入') incomeFen += billYuanToFen(values[amount]!);
+    if (values[kind] === '支出') expenseFen += billYuanToFen(values[amount]!);
   }
   return { incomeFen, expenseFen };
 }
