@@ -24,7 +24,20 @@ describe('the fund-flow bill', () => {
     );
   });
 
-  it('when asked for a day before its download is wired, then it is not available', async () => {
-    expect(await downloadFundFlowBill('2026-12-07')).toMatchObject({ state: 'not-available' });
+  it('when its download is not wired, then it is not available', async () => {
+    expect(await downloadFundFlowBill()).toMatchObject({ state: 'not-available' });
+  });
+
+  it('when downloaded, then summed; when WeChat has none, then no-bill', async () => {
+    expect(await downloadFundFlowBill(async () => bill('收支金额(元)'))).toEqual({
+      state: 'downloaded',
+      incomeFen: 1990,
+      expenseFen: 2,
+    });
+    const none = Object.assign(new Error('No Bill Exist'), { code: 'NO_STATEMENT_EXIST' });
+    expect(await downloadFundFlowBill(() => Promise.reject(none))).toEqual({ state: 'no-bill' });
+    await expect(downloadFundFlowBill(() => Promise.reject(new Error('timeout')))).rejects.toThrow(
+      'timeout',
+    );
   });
 });

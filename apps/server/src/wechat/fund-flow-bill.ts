@@ -6,18 +6,29 @@ export type FundFlowBill =
   | { state: 'no-bill' }
   | { state: 'not-available'; detail: string };
 
+/** WeChat's words for "no fund-flow bill that day" (APIv2 return_msg/err_code, APIv3 code). */
+const NO_BILL = new Set(['BILL_NOT_FOUND', 'NO_BILL_EXIST', 'NO_STATEMENT_EXIST']);
+
 /**
- * Downloads the day's fund-flow bill (`YYYY-MM-DD`). This is the one place the fund-flow
- * download lives: until the pay clients have a fund-flow method (v2 `downloadfundflow`, v3
- * `fundflowbill`), it answers `not-available`, and the report says so. To wire it: call the
- * client, map "No Bill Exist" / `NO_STATEMENT_EXIST` to `no-bill`, and sum the parsed bill with
- * {@link fundFlowSums}.
+ * The day's fund-flow bill, summed. The one place the fund-flow download is wired: each gateway
+ * passes `fetchText`, its pay client's download (APIv2 `downloadfundflow`, APIv3
+ * `fundflowbill` with its hash checked) giving the bill's text. Until the clients have one, the
+ * gateways pass nothing and the report says `not-available`.
  */
-export async function downloadFundFlowBill(_date: string): Promise<FundFlowBill> {
-  return {
-    state: 'not-available',
-    detail: 'the fund-flow bill download is not wired yet',
-  };
+export async function downloadFundFlowBill(
+  fetchText?: () => Promise<string>,
+): Promise<FundFlowBill> {
+  if (!fetchText) {
+    return { state: 'not-available', detail: 'the fund-flow bill download is not wired yet' };
+  }
+  let text: string;
+  try {
+    text = await fetchText();
+  } catch (err) {
+    if (NO_BILL.has(String((err as { code?: unknown }).code))) return { state: 'no-bill' };
+    throw err;
+  }
+  return { state: 'downloaded', ...fundFlowSums(text) };
 }
 
 /**

@@ -237,7 +237,8 @@ export function createWeChatGateway(config: Config, tokenCache: TokenCache): WeC
       }
       return mergeTradeBills(bills);
     },
-    fundFlowBill: (date) => downloadFundFlowBill(date),
+    // Wire here: downloadFundFlowBill(() => <the client's fund-flow download of `date`, as text>).
+    fundFlowBill: () => downloadFundFlowBill(),
     async parsePaymentNotification(request) {
       if (request.api === 'v3') return refusal(v3NotEnabled(), request, addressee);
       const body = request.body.toString('utf8');
