@@ -387,8 +387,7 @@ describe.skipIf(!sandboxHasBillRowsFault)('bill differences (the billRows fault)
   });
 });
 
-// APIv2 only: APIv3's download_url names the host the reply was asked through, so the file
-// cannot be damaged on this path (its SHA1 check is @fen/wxpay's own test).
+// APIv2 only: APIv3's file is checked against its signed SHA1 (bill-reconcile.v3.test.ts).
 describe.skipIf(isV3)('a bill that cannot be read', () => {
   let proxy: Awaited<ReturnType<typeof recordingProxy>> | undefined;
   let three: ServerUnderTest | undefined;
