@@ -456,6 +456,37 @@ describe.skipIf(isV3)('a bill that cannot be read', () => {
 });
 
 describe('the bill reconciliation timer', () => {
+  it("when the job's download fails, then it tries the day again half an hour later, not before", async () => {
+    if (beijingHour(sandbox.now().getTime()) < 10) moveTo(0, 10);
+    const server = await startFenServer(sandbox, {
+      clock,
+      wechatClock: clock,
+      env: { BILL_RECONCILE_ATTEMPTS: '1', BILL_RECONCILE_HOUR: '10' },
+    });
+    try {
+      const job = server.running.runtime.billJob;
+      await wechat.setFaults({
+        ...dropLost(),
+        systemError: { paths: ['/pay/downloadbill', '/v3/bill/tradebill'] },
+      });
+      let first;
+      try {
+        first = await job.tick();
+      } finally {
+        await wechat.setFaults(dropLost());
+      }
+      expect(first).toMatchObject({ ran: true, report: { status: 'failed', runs: 1 } });
+      expect(await job.tick()).toEqual({ ran: false });
+      sandbox.advanceClock(31 * 60);
+      const second = await job.tick();
+      expect(second).toMatchObject({ ran: true, report: { ranBy: 'job', runs: 2 } });
+      expect(second.report?.status).not.toBe('failed');
+      expect(await job.tick()).toEqual({ ran: false });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('when a server starts with its jobs after the hour, then it reconciles yesterday by itself, once', async () => {
     if (beijingHour(sandbox.now().getTime()) < 10) moveTo(0, 10);
     const yesterday = beijingDate(sandbox.now().getTime() - DAY_MS);

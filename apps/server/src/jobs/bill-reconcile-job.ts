@@ -24,11 +24,16 @@ export interface BillReconcileTick {
 }
 
 const LEASE_NAME = 'bill-reconcile';
+/** A day the job found failed is tried again this long after (WeChat: "every half hour")… */
+const RETRY_FAILED_AFTER_MS = 30 * 60_000;
+/** …by the job, up to this many runs of that day in all; then it waits for an operator. */
+const MAX_JOB_RUNS = 6;
 
 /**
  * The daily bill reconciliation timer: once the configured Beijing hour has passed, yesterday is
  * reconciled — once, by whichever instance takes the lease (the same lease as the reconcile job,
- * under its own name), and not again once its report exists (operators re-run a day by hand).
+ * under its own name), and not again once its report exists (operators re-run a day by hand),
+ * unless the job's own run failed: then again every half hour, a bounded number of times.
  */
 export function createBillReconcileJob(deps: {
   lease: Lease;
@@ -58,12 +63,22 @@ export function createBillReconcileJob(deps: {
     }
   }
 
-  /** The day due now, if any: yesterday, once the hour has passed and no report exists. */
+  /**
+   * The day due now, if any: yesterday, once the hour has passed, unless its report exists —
+   * or exists as the job's `failed` run (a late bill, WeChat down) half an hour old, a few times.
+   */
   async function due(): Promise<string | undefined> {
     const now = clock.now();
     if (beijingHour(now) < settings.hour) return undefined;
     const date = beijingYesterday(now);
-    return (await reports.find(date)) ? undefined : date;
+    const report = await reports.find(date);
+    if (!report) return date;
+    const retry =
+      report.status === 'failed' &&
+      report.ranBy === 'job' &&
+      report.runs < MAX_JOB_RUNS &&
+      now.getTime() - report.finishedAt.getTime() >= RETRY_FAILED_AFTER_MS;
+    return retry ? date : undefined;
   }
 
   /** One look at the clock (the timer's step; tests call it with a moved clock). */

@@ -14,7 +14,8 @@ export interface BillRetrySettings {
 export type BillDownload =
   { ok: true; bill: TradeBill; attempts: number } | { ok: false; error: string; attempts: number };
 
-const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/** An error as one line for a report or a log. */
+export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * The day's trade bill, retried with exponential backoff while WeChat fails (a timeout, a
@@ -33,10 +34,14 @@ export async function downloadTradeBill(
       return { ok: true, bill: await wechat.tradeBill(date), attempts: attempt };
     } catch (err) {
       if ((err as { code?: unknown }).code === BILL_UNREADABLE) {
-        return { ok: false, error: `the bill cannot be read: ${describe(err)}`, attempts: attempt };
+        return {
+          ok: false,
+          error: `the bill cannot be read: ${errorText(err)}`,
+          attempts: attempt,
+        };
       }
-      error = `the bill could not be downloaded: ${describe(err)}`;
-      log.warn({ date, attempt, err: describe(err) }, 'trade bill download failed');
+      error = `the bill could not be downloaded: ${errorText(err)}`;
+      log.warn({ date, attempt, err: errorText(err) }, 'trade bill download failed');
       if (attempt < settings.attempts) await sleep(settings.backoffMs * 2 ** (attempt - 1));
     }
   }

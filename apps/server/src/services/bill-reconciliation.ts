@@ -15,15 +15,13 @@ import type { OrderStore } from '../stores/order-store.js';
 import type { FundFlowBill } from '../wechat/fund-flow-bill.js';
 import type { WeChatGateway } from '../wechat/gateway.js';
 import { beijingDayRange } from './beijing-day.js';
-import { downloadTradeBill } from './bill-download.js';
+import { downloadTradeBill, errorText } from './bill-download.js';
 import type { BillRetrySettings } from './bill-download.js';
 import { isAboutBillRow, matchBill } from './bill-matching.js';
 import type { FoundDifference } from './bill-matching.js';
 import type { OrderSync } from './order-sync.js';
 import type { WithOrderLock } from './order-locks.js';
 import type { RefundService } from './refund-service.js';
-
-const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * One day's bill reconciliation (对账, docs/server.md): download the trade bill, read every row,
@@ -85,7 +83,7 @@ export function createBillReconciliation(deps: {
     } catch (err) {
       return {
         action: 'REPAIR_FAILED',
-        detail: `${found.detail}; the query failed: ${describe(err)}`,
+        detail: `${found.detail}; the query failed: ${errorText(err)}`,
       };
     }
   }
@@ -148,7 +146,7 @@ export function createBillReconciliation(deps: {
       const bill: FundFlowBill = await deps.wechat.fundFlowBill(date);
       return bill;
     } catch (err) {
-      return { state: 'failed', detail: describe(err) };
+      return { state: 'failed', detail: errorText(err) };
     }
   }
 
