@@ -70,6 +70,8 @@ export async function matchBill(
     } else if (row.totalFen !== order.totalFen || row.settledFen !== order.totalFen) {
       differences.push({
         ...here,
+        // The bill's amount that differs (订单金额, else 应结订单金额 + 代金券金额).
+        billFen: row.totalFen !== order.totalFen ? row.totalFen : row.settledFen,
         key: keyOf('PAYMENT_AMOUNT_DIFFERS', id),
         kind: 'PAYMENT_AMOUNT_DIFFERS',
         detail: `the bill says ${row.totalFen} fen (settled ${row.settledFen}), the order ${order.totalFen} fen`,
@@ -128,6 +130,8 @@ export async function matchBill(
     } else if (row.refundedFen !== refund.amountFen || row.requestedFen !== refund.amountFen) {
       differences.push({
         ...here,
+        // The bill's amount that differs (退款金额 + 充值券退款金额, else 申请退款金额).
+        billFen: row.refundedFen !== refund.amountFen ? row.refundedFen : row.requestedFen,
         key: keyOf('REFUND_AMOUNT_DIFFERS', row.outRefundNo),
         kind: 'REFUND_AMOUNT_DIFFERS',
         detail: `the bill says ${row.refundedFen} fen refunded (${row.requestedFen} asked), the refund ${refund.amountFen} fen`,
