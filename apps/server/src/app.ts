@@ -12,6 +12,7 @@ import type { Logger } from './logger.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminQuotaRoutes } from './routes/admin-quota.js';
 import { adminAnomalyRoutes } from './routes/admin-anomalies.js';
+import { adminReconciliationRoutes } from './routes/admin-reconciliations.js';
 import { healthRoutes } from './routes/health.js';
 import { notifyRoutes } from './routes/notify.js';
 import { orderRoutes } from './routes/orders.js';
@@ -53,6 +54,8 @@ export interface AppDeps {
   /** The access_token / jsapi_ticket daily quota (`/admin/token-quota`). */
   tokenQuota: TokenQuota;
   health(): Promise<HealthResponse>;
+  /** The daily bill reconciliation's reports and re-runs (absent in apps built by hand). */
+  reconciliations?: Parameters<typeof adminReconciliationRoutes>[0];
 }
 
 /** Builds the Koa app. It never listens: `startServer` (or a test) does. */
@@ -83,6 +86,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     adminRoutes({ admin: deps.admin, refunds: deps.refunds }, admin),
     adminQuotaRoutes(deps.tokenQuota, admin),
     adminAnomalyRoutes(deps.anomalies, admin),
+    ...(deps.reconciliations ? [adminReconciliationRoutes(deps.reconciliations, admin)] : []),
   ];
   for (const router of routers) {
     app.use(router.routes());

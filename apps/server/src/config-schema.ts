@@ -255,6 +255,21 @@ export const envSchema = z.object({
   RECONCILE_LEASE_SECONDS: intFrom(5, 3600, 120).describe(
     "How long one instance holds the job's lease, in seconds.",
   ),
+  BILL_RECONCILE_ENABLED: flag(true).describe(
+    "Run the daily bill reconciliation: yesterday's trade bill matched against orders and refunds.",
+  ),
+  BILL_RECONCILE_HOUR: intFrom(0, 23, 10).describe(
+    "The hour (Asia/Shanghai) from which yesterday's bill is fetched; WeChat makes it from 09:00 and advises after 10:00.",
+  ),
+  BILL_RECONCILE_CHECK_SECONDS: intFrom(1, 86_400, 300).describe(
+    'How often the bill reconciliation looks whether a day is due, in seconds.',
+  ),
+  BILL_RECONCILE_ATTEMPTS: intFrom(1, 10, 4).describe(
+    'Download attempts for one bill before the day is reported failed.',
+  ),
+  BILL_RECONCILE_BACKOFF_MS: intFrom(0, 3_600_000, 30_000).describe(
+    'The wait before the first retry of a bill download, in milliseconds; it doubles with each retry.',
+  ),
   SHUTDOWN_TIMEOUT_MS: intFrom(0, 120_000, 10_000).describe(
     'On SIGTERM, how long requests in flight may finish, in milliseconds.',
   ),

@@ -96,6 +96,13 @@ export interface Config {
   };
   /** `ALERT_WEBHOOK_URL` and its format: where new anomalies are pushed, when set. */
   alerts?: { webhookUrl: string; format: AlertFormat };
+  billReconcile: {
+    enabled: boolean;
+    hour: number;
+    checkSeconds: number;
+    attempts: number;
+    backoffMs: number;
+  };
 }
 
 /**
@@ -238,5 +245,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ...(e.ALERT_WEBHOOK_URL
       ? { alerts: { webhookUrl: e.ALERT_WEBHOOK_URL, format: e.ALERT_WEBHOOK_FORMAT } }
       : {}),
+    billReconcile: {
+      enabled: e.BILL_RECONCILE_ENABLED,
+      hour: e.BILL_RECONCILE_HOUR,
+      checkSeconds: e.BILL_RECONCILE_CHECK_SECONDS,
+      attempts: e.BILL_RECONCILE_ATTEMPTS,
+      backoffMs: e.BILL_RECONCILE_BACKOFF_MS,
+    },
   };
 }

@@ -8,6 +8,8 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createMemoryRateLimiter } from './http/rate-limiter-memory.js';
 import { createRedisRateLimiter } from './http/rate-limiter.js';
+import { createBillReconcileJob } from './jobs/bill-reconcile-job.js';
+import type { BillReconcileJob } from './jobs/bill-reconcile-job.js';
 import { createMongoLease, createRedisLease } from './jobs/lease.js';
 import { createReconcileJob } from './jobs/reconcile-job.js';
 import type { ReconcileJob } from './jobs/reconcile-job.js';
@@ -18,6 +20,7 @@ import { createAdminService } from './services/admin-service.js';
 import { createAlertWebhook } from './services/alert-webhook.js';
 import { alertingAnomalyStore } from './services/anomaly-alerts.js';
 import { createAnomalyService } from './services/anomaly-service.js';
+import { createBillReconciliation } from './services/bill-reconciliation.js';
 import { createOAuthLoginService } from './services/oauth-login-service.js';
 import { createOrderService } from './services/order-service.js';
 import { createOrderLocks } from './services/order-locks.js';
@@ -36,9 +39,11 @@ import {
   createMemoryTokenQuotaStore,
   createRedisTokenQuotaStore,
 } from './services/token-quota-store.js';
+import { createBillLedgerStore } from './stores/bill-ledger-store.js';
 import { connectDatabase } from './stores/database.js';
 import type { Database } from './stores/database.js';
 import { createStores } from './stores/index.js';
+import { createReconciliationStore } from './stores/reconciliation-store.js';
 import type { Stores } from './stores/index.js';
 import { createWeChatGateway } from './wechat/gateway.js';
 import { createV3WeChatGateway } from './wechat/gateway-v3.js';
@@ -66,6 +71,8 @@ export interface Runtime {
   deps: AppDeps;
   app: ReturnType<typeof createApp>;
   job: ReconcileJob;
+  /** The daily bill reconciliation (started with the job when BILL_RECONCILE_ENABLED). */
+  billJob: BillReconcileJob;
   /** Stops the job, then closes Redis and the database. */
   close(): Promise<void>;
 }
@@ -268,6 +275,38 @@ export async function createRuntime(
     settings: config.reconcile,
     log,
   });
+  const billSettings = config.billReconcile;
+  const reports = createReconciliationStore(db.models.Reconciliation);
+  const billJob = createBillReconcileJob({
+    lease,
+    reports,
+    reconciliation: createBillReconciliation({
+      wechat,
+      api: config.pay.apiVersion,
+      ledger: createBillLedgerStore(db.models),
+      orders: stores.orders,
+      refunds: stores.refunds,
+      reports,
+      anomalies: stores.anomalies,
+      sync,
+      refundService: refunds,
+      withOrderLock,
+      clock,
+      retry: { attempts: billSettings.attempts, backoffMs: billSettings.backoffMs },
+    }),
+    clock,
+    settings: {
+      hour: billSettings.hour,
+      checkSeconds: billSettings.checkSeconds,
+      // Long enough for every retry's backoff and each attempt's timeouts.
+      leaseMs:
+        config.reconcile.leaseSeconds * 1000 +
+        billSettings.backoffMs * 2 ** billSettings.attempts +
+        billSettings.attempts * 4 * config.pay.timeoutMs,
+    },
+    log,
+  });
+  deps.reconciliations = { reports, job: billJob };
 
   return {
     config,
@@ -278,9 +317,11 @@ export async function createRuntime(
     deps,
     app: createApp(deps),
     job,
+    billJob,
     async close() {
       await job.stop();
       await alerts?.close();
+      await billJob.stop();
       await wechat.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
       await db.close();

@@ -89,6 +89,7 @@ export async function startServer(
   const port = (server.address() as AddressInfo).port;
   ready.handle = runtime.app.callback();
   if (options.startJob ?? runtime.config.reconcile.enabled) runtime.job.start();
+  if ((options.startJob ?? true) && runtime.config.billReconcile.enabled) runtime.billJob.start();
 
   let closed: Promise<void> | undefined;
   const host = runtime.config.host === '0.0.0.0' ? '127.0.0.1' : runtime.config.host;

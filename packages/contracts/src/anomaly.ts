@@ -19,6 +19,8 @@ export const ANOMALY_KINDS = [
   'CURRENCY_MISMATCH',
   /** A transaction_id that already paid another order is reported paying this one. */
   'TRANSACTION_REUSED',
+  /** The daily bill and Fen disagree (`data.difference` says how). */
+  'BILL_DIFFERENCE',
 ] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 

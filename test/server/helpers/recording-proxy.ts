@@ -48,6 +48,8 @@ export async function recordingProxy(
   options: {
     /** Changes a reply's headers on the way back (a forger on the path), by request path. */
     rewriteReply?: (path: string, headers: Record<string, string>) => void;
+    /** Changes a reply's body on the way back (a bill damaged on the path), by request path. */
+    rewriteBody?: (path: string, body: Buffer) => Buffer;
   } = {},
 ) {
   const seen: RecordedRequest[] = [];
@@ -83,8 +85,9 @@ export async function recordingProxy(
             if (!HOP_HEADERS.has(name)) out[name] = value;
           });
           options.rewriteReply?.(path, out);
+          const replyBody = Buffer.from(await reply.arrayBuffer());
           res.writeHead(reply.status, out);
-          res.end(Buffer.from(await reply.arrayBuffer()));
+          res.end(options.rewriteBody ? options.rewriteBody(path, replyBody) : replyBody);
         },
         () => {
           res.writeHead(502);

@@ -13,6 +13,7 @@ const KIND_LABELS: Record<AnomalyKind, string> = {
   APPID_MISMATCH: 'appid 与订单不符',
   CURRENCY_MISMATCH: '币种不是人民币',
   TRANSACTION_REUSED: '微信支付订单号已支付过其他订单',
+  BILL_DIFFERENCE: '对账单与本地记录不符',
 };
 
 /** Integer fen as yuan with two decimals, by integer arithmetic (never a float of yuan). */

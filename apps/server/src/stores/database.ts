@@ -6,6 +6,7 @@ import { leaseSchema } from './lease-model.js';
 import { orderSchema } from './order-model.js';
 import { paymentEventSchema } from './payment-event-model.js';
 import { productSchema } from './product-model.js';
+import { reconciliationSchema } from './reconciliation-model.js';
 import { refundSchema } from './refund-model.js';
 import { userSchema } from './user-model.js';
 
@@ -19,6 +20,7 @@ function defineModels(connection: Connection) {
     Anomaly: connection.model('Anomaly', anomalySchema),
     Lease: connection.model('Lease', leaseSchema),
     Claim: connection.model('Claim', claimSchema),
+    Reconciliation: connection.model('Reconciliation', reconciliationSchema),
   };
 }
 

@@ -2,7 +2,9 @@ import {
   buildV3JsapiPayParams,
   buildV3MiniProgramPayParams,
   createV3PayClient,
+  isV3ApiError,
   loadPrivateKey,
+  parseBill,
   nonceStr,
   rsaSign,
   timeStampSeconds,
@@ -25,6 +27,8 @@ import { createWeChatGateway } from './gateway.js';
 import type { WeChatGateway } from './gateway.js';
 import type { PaySigner } from './pay-signer.js';
 import { refusal } from './refused-notification.js';
+import { downloadFundFlowBill } from './fund-flow-bill.js';
+import { tradeBillRows } from './trade-bill.js';
 import type { NotificationRequest } from './payment-reports.js';
 import { v2Failure } from './v2-mapping.js';
 import {
@@ -172,6 +176,30 @@ export function createV3WeChatGateway(
       payCall(async () => v3Refund(await client.queryRefund(outRefundNo)), 'REFUND_NOT_FOUND'),
     paymentData: (channel, attempt) =>
       paymentDataFor(channel, { appId: base.appIdFor(channel) ?? wx.appId, ...attempt }, signer),
+    async tradeBill(date) {
+      try {
+        // The file's SHA1 is checked against the signed hash_value by the client.
+        const { text } = await client.tradeBill({
+          bill_date: date,
+          bill_type: 'ALL',
+          tar_type: 'GZIP',
+        });
+        return { exists: true, ...tradeBillRows(parseBill(text)) };
+      } catch (err) {
+        if (isV3ApiError(err, 'NO_STATEMENT_EXIST')) return { exists: false };
+        throw err;
+      }
+    },
+    fundFlowBill: (date) =>
+      downloadFundFlowBill(async () => {
+        // The file's SHA1 is checked against the signed hash_value by the client.
+        const { text } = await client.fundFlowBill({
+          bill_date: date,
+          account_type: 'BASIC',
+          tar_type: 'GZIP',
+        });
+        return text;
+      }),
     async parsePaymentNotification(request) {
       if (request.api === 'v2') return base.parsePaymentNotification(request);
       try {

@@ -18,6 +18,10 @@ import type {
   UnifiedOrderParams,
   WeChatApi,
 } from '@fen/wxpay';
+import { downloadFundFlowBill } from './fund-flow-bill.js';
+import type { FundFlowBill } from './fund-flow-bill.js';
+import { mergeTradeBills, tradeBillRows } from './trade-bill.js';
+import type { TradeBill } from './trade-bill.js';
 import type { JssdkConfigResponse, PayChannel, PaymentData } from '@fen/contracts';
 import type { Config } from '../config.js';
 import { appError } from '../errors.js';
@@ -81,6 +85,13 @@ export interface WeChatGateway {
   ): Promise<ParsedNotification<RefundNotificationReport>>;
   /** Resets an app's daily API quota at WeChat (clear_quota, 10 a month); the app must be ours. */
   clearTokenQuota(appId: string): Promise<void>;
+  /**
+   * The trade bill (`ALL`) of a Beijing day, `YYYY-MM-DD`, every row read before it is returned.
+   * Throws the wire error when it cannot be had (code `BILL_MALFORMED`: it came but is unreadable).
+   */
+  tradeBill(date: string): Promise<TradeBill>;
+  /** The fund-flow bill of a Beijing day, summed (wechat/fund-flow-bill.ts). */
+  fundFlowBill(date: string): Promise<FundFlowBill>;
   /** Closes the connection pools. */
   close(): Promise<void>;
 }
@@ -220,6 +231,34 @@ export function createWeChatGateway(
       ),
     paymentData: (channel, attempt) =>
       paymentDataFor(channel, { appId: appIdOf[channel] ?? wx.appId, ...attempt }, signer),
+    async tradeBill(date) {
+      // The bill is the merchant's; asking with each appid and merging rows (kept once) misses
+      // nothing whether WeChat answers per mch_id or per appid.
+      const bills = [];
+      for (const client of clients.values()) {
+        try {
+          const parsed = await client.downloadBill({
+            bill_date: date.replace(/-/g, ''),
+            bill_type: 'ALL',
+            tar_type: 'GZIP',
+          });
+          bills.push({ exists: true as const, ...tradeBillRows(parsed) });
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== 'BILL_NOT_FOUND') throw err;
+          bills.push({ exists: false as const });
+        }
+      }
+      return mergeTradeBills(bills);
+    },
+    // One merchant account: its bill is the same whichever appid asks.
+    fundFlowBill: (date) =>
+      downloadFundFlowBill(() =>
+        clientFor().downloadFundFlow({
+          bill_date: date.replace(/-/g, ''),
+          account_type: 'Basic',
+          tar_type: 'GZIP',
+        }),
+      ),
     async parsePaymentNotification(request) {
       if (request.api === 'v3') return refusal(v3NotEnabled(), request, addressee);
       const body = request.body.toString('utf8');

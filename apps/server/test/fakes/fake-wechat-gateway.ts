@@ -114,6 +114,8 @@ export function createFakeWeChatGateway(
     oauthAuthorizeUrl: (redirectUri, state) => `https://oauth.example/?r=${redirectUri}&s=${state}`,
     jssdkConfig: () => Promise.reject(new Error('not faked')),
     clearTokenQuota: () => Promise.reject(new Error('not faked')),
+    tradeBill: () => Promise.reject(new Error('not faked')),
+    fundFlowBill: () => Promise.reject(new Error('not faked')),
     appIdFor: (channel) => channelAppIds[channel],
 
     async prepay({ unifiedOrderParams: params }: StoredAttempt) {
