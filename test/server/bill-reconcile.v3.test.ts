@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { control, prepayIdOf } from './helpers/sandbox-control.js';
 import { DEMO, call, startFenServer, startSandbox } from './helpers/stack.js';
@@ -17,7 +18,7 @@ const beijingMidnight = (ms: number) => Date.parse(`${beijingDate(ms)}T00:00:00+
 
 /**
  * A pass-through to the sandbox that keeps the Host header (so the download_url the sandbox
- * signs points back through it) and, while `damage` is set, adds a byte to every bill file.
+ * signs points back through it) and, while `damage` is set, adds a byte to every bill file's text.
  */
 async function billDamagingProxy(target: string) {
   const state = { damage: true, damaged: 0 };
@@ -31,7 +32,11 @@ async function billDamagingProxy(target: string) {
         reply.on('end', () => {
           let body = Buffer.concat(chunks);
           if (state.damage && (req.url ?? '').startsWith('/v3/billdownload/file')) {
-            body = Buffer.concat([body, Buffer.from('\n')]);
+            // The hash is over the bill's text, so the change is made inside the gzip.
+            const zipped = body[0] === 0x1f && body[1] === 0x8b;
+            const text = zipped ? gunzipSync(body) : body;
+            const damaged = Buffer.concat([text, Buffer.from('\n')]);
+            body = zipped ? gzipSync(damaged) : damaged;
             state.damaged += 1;
           }
           const headers = { ...reply.headers };
