@@ -35,6 +35,37 @@ export interface OrderTimelineEntry {
   detail: string;
 }
 
+/**
+ * Where a paid order stands in WeChat's shipping-info service (小程序发货信息管理), beside its
+ * payment and refund status: recorded as shipped by an operator, receipt confirmed by the shopper
+ * (or by WeChat after some days), then the funds settled to the merchant.
+ */
+export const FULFILMENT_STATES = ['UNSHIPPED', 'SHIPPED', 'CONFIRMED', 'SETTLED'] as const;
+export type FulfilmentState = (typeof FULFILMENT_STATES)[number];
+
+/** How the goods left: WeChat's logistics_type 1–4. */
+export const LOGISTICS_TYPES = ['express', 'same-city', 'virtual', 'self-pickup'] as const;
+export type LogisticsType = (typeof LOGISTICS_TYPES)[number];
+
+/** One parcel as the shopper sees it (express only has a company and a tracking number). */
+export interface ShipmentParcel {
+  /** WeChat's delivery_id, e.g. `SF`. */
+  expressCompany?: string;
+  /** Its name for people, e.g. 顺丰速运 (from get_delivery_list). */
+  expressCompanyName?: string;
+  trackingNo?: string;
+  itemDesc: string;
+}
+
+export interface Fulfilment {
+  state: FulfilmentState;
+  logisticsType?: LogisticsType;
+  parcels?: ShipmentParcel[];
+  shippedAt?: string;
+  confirmedAt?: string;
+  settledAt?: string;
+}
+
 export interface Order {
   id: string;
   outTradeNo: string;
@@ -51,6 +82,8 @@ export interface Order {
   transactionId?: string;
   /** How the order is being paid; switching it for a PENDING order starts a new attempt. */
   channel: PayChannel;
+  /** Shipping info (mini-program orders under WeChat's trade management), once paid. */
+  fulfilment?: Fulfilment;
   timeline?: OrderTimelineEntry[];
 }
 
