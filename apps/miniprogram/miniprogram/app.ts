@@ -1,3 +1,4 @@
+import { noteAppShow } from './services/receipt-return';
 import { runtime } from './services/runtime';
 
 App({
@@ -7,5 +8,9 @@ App({
     runtime()
       .session.token()
       .catch(() => undefined);
+  },
+  onShow(options) {
+    // Back from WeChat's confirm-receipt component: its answer is in referrerInfo.
+    noteAppShow(options);
   },
 });

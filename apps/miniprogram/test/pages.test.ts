@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { app, testConfig, useRuntime } from './support/app.js';
+import { app, launchApp, testConfig, useRuntime } from './support/app.js';
 import type { AppConfig } from './support/app.js';
 import { startFakeShop } from './support/fake-shop.js';
 import type { FakeShop } from './support/fake-shop.js';
@@ -329,5 +329,214 @@ describe('the order detail page', () => {
     await tap(pageState(p), '.page-state__retry');
     await until(() => p.data.order?.id === order.id, 'the order after retry');
     expect(textOf(p, '.summary__status')).toBe('Awaiting payment');
+  });
+});
+
+describe("the order detail page's shipping (发货信息)", () => {
+  const EXPRESS = {
+    expressCompany: 'SF',
+    expressCompanyName: '顺丰速运',
+    trackingNo: 'SF1234567890',
+    itemDesc: '茉莉花茶 ×1',
+  };
+
+  /** A paid order of this buyer, shipped (or in `state`) by express. */
+  async function shippedOrder(
+    state: 'UNSHIPPED' | 'SHIPPED' | 'CONFIRMED' | 'SETTLED' = 'SHIPPED',
+  ) {
+    const { api, platform } = app.runtime().runtime();
+    const { order, payParams } = await api.createOrder(
+      [{ productId: 'jasmine-tea', quantity: 1 }],
+      `key-ship-${Math.random().toString(36).slice(2)}`,
+    );
+    payerChooses('success');
+    await platform.requestPayment(payParams, order.totalFen);
+    shop.setFulfilment(order.id, {
+      state,
+      ...(state === 'UNSHIPPED'
+        ? {}
+        : {
+            logisticsType: 'express',
+            parcels: [EXPRESS],
+            shippedAt: '2025-01-02T05:04:00.000Z',
+          }),
+      ...(state === 'CONFIRMED' || state === 'SETTLED'
+        ? { confirmedAt: '2025-01-03T16:30:00.000Z' }
+        : {}),
+      ...(state === 'SETTLED' ? { settledAt: '2025-01-03T16:31:00.000Z' } : {}),
+    });
+    return order;
+  }
+  async function openDetail(id: string) {
+    page = renderPage('order-detail');
+    await page.instance.onLoad({ id });
+    page.instance.onShow(); // WeChat shows the page after loading it
+    return page;
+  }
+  /** The same buyer in wechat mode: the session in storage is reused, no login needed. */
+  function inWechatMode() {
+    useRuntime(testConfig({ apiBaseUrl: shop.url, sandboxUrl: shop.url }, { mode: 'wechat' }));
+  }
+  const orderGets = (id: string) =>
+    shop.log.filter((e) => e.method === 'GET' && e.path === `/api/orders/${id}`).length;
+
+  it('when the order is not paid, then there is no shipping card', async () => {
+    const { api } = app.runtime().runtime();
+    const { order } = await api.createOrder(
+      [{ productId: 'jasmine-tea', quantity: 1 }],
+      'key-unpaid-ship',
+    );
+    const p = await openDetail(order.id);
+    expect(p.querySelector('.shipping')).toBeUndefined();
+  });
+
+  it('when shipped, then the card shows 已发货, the company, the tracking number, the time and 确认收货', async () => {
+    const order = await shippedOrder();
+    const p = await openDetail(order.id);
+    expect(textOf(p, '.shipping__state')).toBe('已发货');
+    expect(textOf(p, '.shipping__logistics')).toBe('快递配送');
+    expect(textsOf(p, '.parcel__company')).toEqual(['顺丰速运']);
+    expect(textsOf(p, '.parcel__tracking')).toEqual(['SF1234567890']);
+    expect(textsOf(p, '.parcel__items')).toEqual(['茉莉花茶 ×1']);
+    expect(textOf(p, '.shipping__shipped')).toBe('2025-01-02 13:04');
+    expect(textOf(p, '.confirm-receipt-button')).toBe('确认收货');
+  });
+
+  it.each([
+    ['UNSHIPPED', '待发货'],
+    ['CONFIRMED', '已确认收货'],
+    ['SETTLED', '已完成'],
+  ] as const)('when %s, then it reads %s and there is no 确认收货 button', async (state, text) => {
+    const order = await shippedOrder(state);
+    const p = await openDetail(order.id);
+    expect(textOf(p, '.shipping__state')).toBe(text);
+    expect(p.querySelector('.confirm-receipt-button')).toBeUndefined();
+    if (state === 'SETTLED') {
+      expect(textOf(p, '.shipping__confirmed')).toBe('2025-01-04 00:30');
+      expect(textOf(p, '.shipping__settled')).toBe('2025-01-04 00:31');
+    }
+  });
+
+  it('when the tracking number is tapped to copy, then the clipboard holds it and a toast says 已复制', async () => {
+    const order = await shippedOrder();
+    const p = await openDetail(order.id);
+    await tap(p, '.parcel__copy');
+    await until(() => wx.toasts.length > 0, 'the toast');
+    expect(wx.clipboard).toBe('SF1234567890');
+    expect(wx.toasts).toEqual([{ title: '已复制', icon: 'success' }]);
+  });
+
+  it("when the shopper confirms in WeChat's component, then the order is reloaded (plain GET) and shows 已确认收货", async () => {
+    const order = await shippedOrder();
+    inWechatMode();
+    const p = await openDetail(order.id);
+    const { transactionId } = shop.orders().find((o) => o.id === order.id)!;
+    wx.businessView = async () => {
+      // WeChat records the confirmation; the server hears of it (its push or get_order).
+      shop.setFulfilment(order.id, {
+        ...shop.orders().find((o) => o.id === order.id)!.fulfilment!,
+        state: 'CONFIRMED',
+        confirmedAt: '2025-01-03T16:30:00.000Z',
+      });
+      return { extraData: { status: 'success' } };
+    };
+    const before = orderGets(order.id);
+    await tap(p, '.confirm-receipt-button');
+    p.instance.onShow(); // back from the component
+    await until(() => wx.toasts.length > 0, 'the toast');
+
+    const { success, fail, ...passed } = wx.businessViews[0]!;
+    expect([typeof success, typeof fail]).toEqual(['function', 'function']);
+    expect(passed).toEqual({
+      businessType: 'weappOrderConfirm',
+      extraData: { transaction_id: transactionId },
+    });
+    expect(wx.toasts).toEqual([{ title: '确认收货成功', icon: 'success' }]);
+    expect(orderGets(order.id)).toBe(before + 1);
+    const reload = shop.log.filter((e) => e.path === `/api/orders/${order.id}`).at(-1)!;
+    expect(reload.method).toBe('GET');
+    expect(wx.requests.at(-1)!.url).toBe(`${shop.url}/api/orders/${order.id}`);
+    expect(textOf(p, '.shipping__state')).toBe('已确认收货');
+    expect(textOf(p, '.shipping__confirmed')).toBe('2025-01-04 00:30');
+    expect(p.querySelector('.confirm-receipt-button')).toBeUndefined();
+  });
+
+  it.each([
+    ['cancel', { status: 'cancel' }, '已取消', ''],
+    [
+      'fail',
+      { status: 'fail', errormsg: '获取用户订单失败' },
+      '确认收货失败',
+      '确认收货未完成：获取用户订单失败',
+    ],
+  ] as const)(
+    'when the component answers %s, then the order is still reloaded and the page says so',
+    async (_, extraData, toast, notice) => {
+      const order = await shippedOrder();
+      inWechatMode();
+      const p = await openDetail(order.id);
+      wx.businessView = async () => ({ extraData });
+      const before = orderGets(order.id);
+      await tap(p, '.confirm-receipt-button');
+      await until(() => wx.toasts.length > 0, 'the toast');
+      expect(wx.toasts.map((t) => t.title)).toEqual([toast]);
+      expect(orderGets(order.id)).toBe(before + 1);
+      expect(textOf(p, '.shipping__state')).toBe('已发货');
+      expect(textOf(p, '.detail-notice')).toBe(notice || undefined);
+      expect(textOf(p, '.confirm-receipt-button')).toBe('确认收货');
+    },
+  );
+
+  it("when the status comes back only through the App's onShow, then the page reloads once on its onShow", async () => {
+    const order = await shippedOrder();
+    inWechatMode();
+    const launched = launchApp();
+    const p = await openDetail(order.id);
+    let opened!: () => void;
+    // The component opens, and its success callback says nothing about the outcome.
+    wx.businessView = () => new Promise((resolve) => (opened = () => resolve({})));
+    const before = orderGets(order.id);
+    await tap(p, '.confirm-receipt-button');
+    opened();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(orderGets(order.id)).toBe(before);
+
+    launched.onShow!({
+      referrerInfo: {
+        appId: app.receiptReturn().RECEIPT_COMPONENT_APPID,
+        extraData: { status: 'cancel' },
+      },
+    });
+    p.instance.onShow();
+    await until(() => wx.toasts.length > 0, 'the toast');
+    expect(wx.toasts.map((t) => t.title)).toEqual(['已取消']);
+    p.instance.onShow();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(orderGets(order.id)).toBe(before + 1);
+  });
+
+  it('when this WeChat cannot open the component, then a modal asks to update WeChat and nothing is reloaded', async () => {
+    const order = await shippedOrder();
+    inWechatMode();
+    const p = await openDetail(order.id);
+    wx.canIUse = (schema) => schema !== 'openBusinessView';
+    const before = orderGets(order.id);
+    await tap(p, '.confirm-receipt-button');
+    await until(() => wx.modals.length > 0, 'the modal');
+    expect(wx.modals[0]!.title).toBe('无法确认收货');
+    expect(wx.modals[0]!.content).toMatch(/升级到最新版微信/);
+    expect(wx.businessViews).toHaveLength(0);
+    expect(orderGets(order.id)).toBe(before);
+  });
+
+  it('when confirming in sandbox mode, then the stand-in confirms for the test user and the page shows 已确认收货', async () => {
+    const order = await shippedOrder();
+    const p = await openDetail(order.id);
+    wx.actionSheet = () => 0;
+    await tap(p, '.confirm-receipt-button');
+    await until(() => wx.toasts.length > 0, 'the toast');
+    expect(wx.toasts.map((t) => t.title)).toEqual(['确认收货成功']);
+    expect(shop.receiptConfirmations.at(-1)).toMatchObject({ user: 'devtools-buyer' });
+    expect(textOf(p, '.shipping__state')).toBe('已确认收货');
   });
 });

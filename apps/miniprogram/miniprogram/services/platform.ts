@@ -16,11 +16,43 @@ export interface Platform {
   /** Opens the cashier with the server's payParams, passed on unchanged; `totalFen` is only
    *  shown by the sandbox cashier (WeChat's shows what the prepay says). */
   requestPayment(payParams: MiniProgramPayParams, totalFen: Fen): Promise<PaymentResult>;
+  /** Opens WeChat's confirm-receipt component (`weappOrderConfirm`) for a shipped order. */
+  confirmReceipt(order: ReceiptOrderRef): Promise<ReceiptResult>;
 }
 
 /** What the cashier reported: only a hint; the server confirms payment. */
 export type PaymentResult =
   { outcome: 'success' } | { outcome: 'cancel' } | { outcome: 'fail'; reason: string };
+
+/** The order WeChat's confirm-receipt component opens, in WeChat's field names (its docs also
+ *  accept merchant_id + merchant_trade_no; the shopper's order carries the transaction id). */
+export interface ReceiptOrderRef {
+  transaction_id: string;
+}
+
+/**
+ * What the confirm-receipt component reported: only a hint, the server's order says what
+ * happened. `unknown`: it closed without saying (the page's onShow then reads the App's
+ * referrerInfo); `unsupported`: this WeChat's base library has no `wx.openBusinessView`.
+ */
+export type ReceiptResult =
+  | { outcome: 'success' }
+  | { outcome: 'cancel' }
+  | { outcome: 'fail'; reason: string }
+  | { outcome: 'unknown' }
+  | { outcome: 'unsupported' };
+
+/** The component's `extraData` (`{status: success|fail|cancel, errormsg?}`) as a result. */
+export function receiptResultOf(extraData: unknown): ReceiptResult {
+  const data = (extraData ?? {}) as { status?: unknown; errormsg?: unknown };
+  if (data.status === 'success') return { outcome: 'success' };
+  if (data.status === 'cancel') return { outcome: 'cancel' };
+  if (data.status === 'fail') {
+    const reason = typeof data.errormsg === 'string' && data.errormsg ? data.errormsg : '';
+    return { outcome: 'fail', reason: reason || '确认收货失败' };
+  }
+  return { outcome: 'unknown' };
+}
 
 interface Callbacks<T> {
   success(result: T): void;
@@ -32,6 +64,16 @@ type PayApi = (
   totalFen: Fen,
 ) => void;
 
+type ReceiptApi = (order: ReceiptOrderRef) => Promise<ReceiptResult>;
+
+/** `wx.openBusinessView`, which miniprogram-api-typings does not declare. */
+type OpenBusinessView = (
+  options: {
+    businessType: string;
+    extraData: ReceiptOrderRef;
+  } & Callbacks<{ errMsg: string; extraData?: unknown }>,
+) => void;
+
 /** The sandbox cashier's choices, in the order its action sheet lists them. */
 export const SANDBOX_CASHIER_OUTCOMES = ['success', 'cancel', 'insufficient_funds'] as const;
 
@@ -40,6 +82,7 @@ export function createPlatform(config: AppConfig): Platform {
   const sandbox = config.mode === 'sandbox';
   const login: LoginApi = sandbox ? sandboxLogin(config) : (options) => wx.login(options);
   const pay: PayApi = sandbox ? sandboxCashier(config) : (options) => wx.requestPayment(options);
+  const confirmReceipt: ReceiptApi = sandbox ? sandboxReceipt(config) : wechatReceipt;
   return {
     mode: config.mode,
     loginCode: () =>
@@ -60,7 +103,51 @@ export function createPlatform(config: AppConfig): Platform {
           totalFen,
         ),
       ),
+    confirmReceipt,
   };
+}
+
+/**
+ * WeChat's confirm-receipt component (base library 2.6.0+; older ones have no openBusinessView).
+ * Its answer comes in `success`'s extraData — even for fail and cancel — when it comes there at
+ * all; WeChat documents it on the App's onShow referrerInfo (see receipt-return.ts).
+ */
+const wechatReceipt: ReceiptApi = (order) =>
+  new Promise((resolve) => {
+    const open = wx.canIUse('openBusinessView')
+      ? (wx as unknown as { openBusinessView?: OpenBusinessView }).openBusinessView
+      : undefined;
+    if (typeof open !== 'function') return resolve({ outcome: 'unsupported' });
+    open({
+      businessType: 'weappOrderConfirm',
+      extraData: { transaction_id: order.transaction_id },
+      success: (res) => resolve(receiptResultOf(res.extraData)),
+      fail: ({ errMsg }) =>
+        resolve({
+          outcome: 'fail',
+          reason: errMsg.replace(/^openBusinessView:fail\s*/, '').trim() || '确认收货失败',
+        }),
+    });
+  });
+
+/** The confirm component's stand-in: an action sheet where the developer plays the shopper,
+ *  then the sandbox's control API confirms for the configured test user. */
+function sandboxReceipt(config: AppConfig): ReceiptApi {
+  return (order) =>
+    new Promise((resolve) => {
+      wx.showActionSheet({
+        itemList: ['确认收货（沙箱）', '取消'],
+        fail: () => resolve({ outcome: 'cancel' }),
+        success: ({ tapIndex }) => {
+          if (tapIndex !== 0) return resolve({ outcome: 'cancel' });
+          const { appId, user } = config.sandbox;
+          sandboxCall(config, '/__sandbox/shipping/confirm', { appid: appId, user, ...order }).then(
+            (data) => resolve(receiptResultOf(data)),
+            (error: unknown) => resolve({ outcome: 'fail', reason: describeError(error) }),
+          );
+        },
+      });
+    });
 }
 
 /** `requestPayment:fail cancel` is the payer closing the cashier; anything else is a failure. */

@@ -5,7 +5,9 @@ import type { ShopApi } from './api-client';
 import { PaymentFlow } from './payment-flow';
 import type { PaymentState } from './payment-state';
 import { createPlatform } from './platform';
-import type { Platform } from './platform';
+import type { Platform, ReceiptResult } from './platform';
+import { ReceiptConfirmation } from './receipt-confirmation';
+import { takeReceiptReturn } from './receipt-return';
 import { Session } from './session';
 
 /** Everything the pages use, wired once from the config. */
@@ -16,6 +18,8 @@ export interface Runtime {
   readonly api: ShopApi;
   /** A new purchase, reporting each state to `onChange`. */
   createPaymentFlow(onChange: (state: PaymentState) => void): PaymentFlow;
+  /** Confirm-receipt rounds for one order page, each reported once to `onReturn`. */
+  createReceiptConfirmation(onReturn: (result: ReceiptResult) => void): ReceiptConfirmation;
 }
 
 /** Wires the services for `config`. */
@@ -46,6 +50,8 @@ export function createRuntime(config: AppConfig): Runtime {
         },
         onChange,
       ),
+    createReceiptConfirmation: (onReturn) =>
+      new ReceiptConfirmation({ platform, takeReturn: takeReceiptReturn }, onReturn),
   };
 }
 

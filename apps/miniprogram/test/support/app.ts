@@ -13,6 +13,11 @@ import type * as RuntimeModule from '../../miniprogram/services/runtime';
 import type * as SessionModule from '../../miniprogram/services/session';
 import type * as OrderViewModule from '../../miniprogram/views/order-view';
 import type * as PaymentViewModule from '../../miniprogram/views/payment-view';
+import type * as FulfilmentViewModule from '../../miniprogram/views/fulfilment-view';
+import type * as ReceiptViewModule from '../../miniprogram/views/receipt-view';
+import type * as ReceiptConfirmationModule from '../../miniprogram/services/receipt-confirmation';
+import type * as ReceiptReturnModule from '../../miniprogram/services/receipt-return';
+import type * as ClipboardModule from '../../miniprogram/utils/clipboard';
 
 /**
  * The tests run the app as DevTools does: the CommonJS that tsc compiled next to each .ts
@@ -41,6 +46,12 @@ export const app = {
   runtime: () => appModule<typeof RuntimeModule>('services/runtime'),
   orderView: () => appModule<typeof OrderViewModule>('views/order-view'),
   paymentView: () => appModule<typeof PaymentViewModule>('views/payment-view'),
+  fulfilmentView: () => appModule<typeof FulfilmentViewModule>('views/fulfilment-view'),
+  receiptView: () => appModule<typeof ReceiptViewModule>('views/receipt-view'),
+  receiptConfirmation: () =>
+    appModule<typeof ReceiptConfirmationModule>('services/receipt-confirmation'),
+  receiptReturn: () => appModule<typeof ReceiptReturnModule>('services/receipt-return'),
+  clipboard: () => appModule<typeof ClipboardModule>('utils/clipboard'),
 };
 
 export type AppConfig = ConfigModule.AppConfig;
@@ -69,15 +80,22 @@ export function useRuntime(config: AppConfig): Runtime {
   return runtime;
 }
 
+/** What app.js registered with `App`: its lifetimes, for the test to call as WeChat would. */
+export interface LaunchedApp {
+  onLaunch?: () => void;
+  /** WeChat calls it at every return to the app, with how it came back (`referrerInfo`). */
+  onShow?: (options: { referrerInfo?: { appId?: string; extraData?: unknown } }) => void;
+}
+
 /**
  * Launches the app as WeChat does: runs app.js (which registers itself with `App`), then its
  * onLaunch. Set the runtime first (useRuntime) to point it at a test server.
  */
-export function launchApp(): void {
+export function launchApp(): LaunchedApp {
   const scope = globalThis as { App?: unknown };
   const previous = scope.App;
-  let registered: { onLaunch?: () => void } | undefined;
-  scope.App = (options: { onLaunch?: () => void }) => {
+  let registered: LaunchedApp | undefined;
+  scope.App = (options: LaunchedApp) => {
     registered = options;
   };
   const path = requireApp.resolve(join(MINIPROGRAM_ROOT, 'app'));
@@ -89,6 +107,7 @@ export function launchApp(): void {
   }
   if (!registered) throw new Error('app.js did not call App()');
   registered.onLaunch?.();
+  return registered;
 }
 
 function* sourceFiles(dir: string): Generator<string> {

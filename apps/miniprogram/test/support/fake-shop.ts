@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MiniProgramPayParams, Order, Product } from '@fen/contracts';
+import type { Fulfilment, MiniProgramPayParams, Order, Product } from '@fen/contracts';
 
 /**
  * A small stand-in for the Fen server AND the sandbox's control API on one port, for the app's
@@ -16,6 +16,11 @@ export interface FakeShop {
   /** Every request, in order. */
   readonly log: Array<{ method: string; path: string; headers: IncomingMessage['headers'] }>;
   orders(): Order[];
+  /** Records an order's shipping, as the server shows it once an operator shipped it (or
+   *  WeChat confirmed or settled it). */
+  setFulfilment(orderId: string, fulfilment: Fulfilment): void;
+  /** Every `POST /__sandbox/shipping/confirm` body (the sandbox's confirm-receipt component). */
+  readonly receiptConfirmations: Array<Record<string, unknown>>;
   /** Every payParams object the shop answered, in order. */
   readonly issuedPayParams: MiniProgramPayParams[];
   /** Makes every token issued so far invalid (401), as an expired session would be. */
@@ -113,6 +118,12 @@ export async function startFakeShop(): Promise<FakeShop> {
     log: [],
     issuedPayParams: [],
     orders: () => [...orders.values()].map((entry) => entry.order),
+    setFulfilment: (orderId, fulfilment) => {
+      const entry = orders.get(orderId);
+      if (!entry) throw new Error(`no order ${orderId}`);
+      entry.order = { ...entry.order, fulfilment };
+    },
+    receiptConfirmations: [],
     expireTokens: () => tokens.clear(),
     failNext: (path, status, code, count = 1) => {
       failures.push({ path, status, code, left: count });
@@ -159,6 +170,26 @@ export async function startFakeShop(): Promise<FakeShop> {
         out_trade_no: entry.order.outTradeNo,
         transaction_id: 'T',
       });
+    }
+
+    // The confirm-receipt component for a test user: confirms a shipped order of that buyer.
+    if (method === 'POST' && path === '/__sandbox/shipping/confirm') {
+      shop.receiptConfirmations.push(body ?? {});
+      const entry = [...orders.values()].find(
+        (o) => o.order.transactionId === body?.transaction_id,
+      );
+      if (!entry || entry.userId !== body?.user)
+        return send(res, 200, { status: 'fail', errormsg: '获取用户订单失败' });
+      if (entry.order.fulfilment?.state !== 'SHIPPED') return send(res, 200, { status: 'cancel' });
+      entry.order = {
+        ...entry.order,
+        fulfilment: {
+          ...entry.order.fulfilment,
+          state: 'CONFIRMED',
+          confirmedAt: new Date().toISOString(),
+        },
+      };
+      return send(res, 200, { status: 'success' });
     }
 
     if (method === 'POST' && path === '/api/session') {

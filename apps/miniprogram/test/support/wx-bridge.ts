@@ -15,6 +15,19 @@ export interface WxBridge {
   /** Every navigation (`navigateTo /pages/…`). */
   readonly navigations: string[];
   readonly storage: Map<string, unknown>;
+  /** Every object the app passed to wx.openBusinessView, as passed. */
+  readonly businessViews: Array<Record<string, unknown>>;
+  /** Every toast shown (`{title, icon}`). */
+  readonly toasts: Array<{ title: string; icon?: string }>;
+  /** Every modal shown (`{title, content}`). */
+  readonly modals: Array<{ title: string; content?: string }>;
+  /** What the clipboard holds (wx.setClipboardData). */
+  clipboard: string;
+  /** `wx.canIUse`: whether this WeChat has the API (all true unless a test says otherwise). */
+  canIUse: (schema: string) => boolean;
+  /** `wx.openBusinessView`: what the opened component answers to `success` (resolve) or
+   *  `fail` (reject with the errMsg). */
+  businessView: (options: Record<string, unknown>) => Promise<{ extraData?: unknown }>;
   /** `wx.login` (wechat mode): the code WeChat would give. */
   login: () => Promise<string>;
   /** `wx.requestPayment` (wechat mode): what WeChat's cashier does with the params; resolve
@@ -124,6 +137,13 @@ export function installWx(): WxBridge {
       throw new Error('no action sheet choice set up in this test');
     },
     modal: () => true,
+    businessViews: [],
+    toasts: [],
+    modals: [],
+    clipboard: '',
+    canIUse: () => true,
+    businessView: () =>
+      Promise.reject(new Error('openBusinessView:fail no component set up in this test')),
     uninstall: () => {
       (globalThis as { wx?: unknown }).wx = previous;
     },
@@ -163,10 +183,29 @@ export function installWx(): WxBridge {
         if (choice === 'dismiss') throw new Error('showActionSheet:fail cancel');
         return { tapIndex: choice, errMsg: 'showActionSheet:ok' };
       }),
-    showModal: (options: Callbacks & { title?: string }) =>
+    showModal: (options: Callbacks & { title?: string; content?: string }) =>
       answer(options, async () => {
+        bridge.modals.push({ title: options.title ?? '', content: options.content });
         const confirm = bridge.modal(options.title ?? '');
         return { confirm, cancel: !confirm, errMsg: 'showModal:ok' };
+      }),
+    canIUse: (schema: string) => bridge.canIUse(schema),
+    openBusinessView: (options: Callbacks & Record<string, unknown>) => {
+      bridge.businessViews.push({ ...options });
+      return answer(options, async () => ({
+        errMsg: 'openBusinessView:ok',
+        ...(await bridge.businessView(options)),
+      }));
+    },
+    setClipboardData: (options: Callbacks & { data: string }) =>
+      answer(options, async () => {
+        bridge.clipboard = options.data;
+        return { errMsg: 'setClipboardData:ok' };
+      }),
+    showToast: (options: Callbacks & { title: string; icon?: string }) =>
+      answer(options, async () => {
+        bridge.toasts.push({ title: options.title, icon: options.icon });
+        return { errMsg: 'showToast:ok' };
       }),
     stopPullDownRefresh: (options: Callbacks = {}) =>
       answer(options, async () => ({ errMsg: 'stopPullDownRefresh:ok' })),
