@@ -71,6 +71,13 @@ export function adminShippingRoutes(shipping: ShippingService, auth: Koa.Middlew
     ctx.body = { order: await shipping.ship(id, input, operator) };
   });
 
+  // Reads the order's shipping state at WeChat (get_order): a lost push, or a confirmation
+  // WeChat does not push (it pushes at shipping and at settlement).
+  router.post('/orders/:id/shipping/sync', async (ctx) => {
+    const id = validate(orderId, ctx.params.id, 'order id');
+    ctx.body = { order: await shipping.syncFromWeChat(id) };
+  });
+
   router.get('/shipping/delivery-companies', async (ctx) => {
     ctx.body = await shipping.deliveryCompanies();
   });

@@ -336,7 +336,59 @@ export function createShippingService(deps: {
     );
   }
 
-  return { ship, deliveryCompanies, applyTradeEvent };
+  /**
+   * Reads the order at WeChat (get_order) and applies what a lost or not-yet-sent push would:
+   * 确认收货 / 资金待结算 (3, 6) → CONFIRMED, 交易完成 (4) → SETTLED, each once. WeChat's
+   * get_order carries no confirmation or settlement time: the time of this read is recorded.
+   */
+  async function syncFromWeChat(orderId: string): Promise<Order> {
+    const order = await orders.findById(orderId);
+    if (!order) throw appError('NOT_FOUND', 'order not found');
+    if (!order.transactionId || !order.fulfilment) {
+      throw appError('CONFLICT', 'no shipping was recorded for this order: nothing to read');
+    }
+    const remote = await wechat.shipping
+      .getShippingOrder({ transaction_id: order.transactionId })
+      .catch((err: unknown) => {
+        throw shippingRefusal(err);
+      });
+    const state = Number(remote.order_state);
+    const at = clock.now();
+    const key = `get_order:${order.transactionId}:state:${state}`;
+    if (state === 3 || state === 6) {
+      await orders.advanceFulfilment(
+        order.transactionId,
+        key,
+        ['SHIPPED'],
+        { state: 'CONFIRMED', confirmedAt: at },
+        {
+          at,
+          kind: 'RECEIPT_CONFIRMED',
+          detail: `WeChat's get_order says receipt was confirmed (order_state ${state})`,
+        },
+      );
+    } else if (state === 4) {
+      await orders.advanceFulfilment(
+        order.transactionId,
+        key,
+        ['SHIPPED', 'CONFIRMED'],
+        {
+          state: 'SETTLED',
+          settledAt: at,
+          ...(order.fulfilment.confirmedAt ? {} : { confirmedAt: at }),
+        },
+        {
+          at,
+          kind: 'SETTLED',
+          detail: "WeChat's get_order says the order is settled (order_state 4)",
+        },
+      );
+    }
+    const fresh = (await orders.findById(orderId)) ?? order;
+    return { ...toApiOrder(fresh), timeline: timelineOf(fresh) };
+  }
+
+  return { ship, deliveryCompanies, applyTradeEvent, syncFromWeChat };
 }
 
 export type ShippingService = ReturnType<typeof createShippingService>;
