@@ -297,29 +297,38 @@ export function createShippingService(deps: {
     const key = settledAt
       ? `${name}:${transactionId}:settled:${settledAt.getTime() / 1000}`
       : `${name}:${transactionId}:confirmed:${(confirmedAt as Date).getTime() / 1000}`;
-    const changed = settledAt
-      ? await orders.advanceFulfilment(
-          transactionId,
-          key,
-          ['SHIPPED', 'CONFIRMED'],
-          { state: 'SETTLED', settledAt, ...(confirmedAt ? { confirmedAt } : {}) },
-          {
-            at: clock.now(),
-            kind: 'SETTLED',
-            detail: 'WeChat settled the order (trade_manage_order_settlement)',
-          },
-        )
-      : await orders.advanceFulfilment(
-          transactionId,
-          key,
-          ['SHIPPED'],
-          { state: 'CONFIRMED', confirmedAt },
-          {
-            at: clock.now(),
-            kind: 'RECEIPT_CONFIRMED',
-            detail: 'WeChat says receipt was confirmed (trade_manage_order_settlement)',
-          },
-        );
+    const known = await orders.findByTransactionId(transactionId);
+    if (!known) {
+      log.warn({ transactionId }, 'settlement push for a transaction no order here was paid by');
+      return;
+    }
+    // One change at a time per order in this process; across processes the update's conditions
+    // (state, and the event's key not yet recorded) decide.
+    const changed = await deps.withOrderLock(known.outTradeNo, () =>
+      settledAt
+        ? orders.advanceFulfilment(
+            transactionId,
+            key,
+            ['SHIPPED', 'CONFIRMED'],
+            { state: 'SETTLED', settledAt, ...(confirmedAt ? { confirmedAt } : {}) },
+            {
+              at: clock.now(),
+              kind: 'SETTLED',
+              detail: 'WeChat settled the order (trade_manage_order_settlement)',
+            },
+          )
+        : orders.advanceFulfilment(
+            transactionId,
+            key,
+            ['SHIPPED'],
+            { state: 'CONFIRMED', confirmedAt },
+            {
+              at: clock.now(),
+              kind: 'RECEIPT_CONFIRMED',
+              detail: 'WeChat says receipt was confirmed (trade_manage_order_settlement)',
+            },
+          ),
+    );
     if (changed) {
       log.info({ transactionId, state: changed.fulfilment?.state }, 'settlement push applied');
       return;
@@ -328,7 +337,6 @@ export function createShippingService(deps: {
     log.info(
       {
         transactionId,
-        known: order !== null,
         state: order?.fulfilment?.state,
         duplicate: order?.fulfilment?.events.includes(key) ?? false,
       },
@@ -355,35 +363,39 @@ export function createShippingService(deps: {
     const state = Number(remote.order_state);
     const at = clock.now();
     const key = `get_order:${order.transactionId}:state:${state}`;
-    if (state === 3 || state === 6) {
-      await orders.advanceFulfilment(
-        order.transactionId,
-        key,
-        ['SHIPPED'],
-        { state: 'CONFIRMED', confirmedAt: at },
-        {
-          at,
-          kind: 'RECEIPT_CONFIRMED',
-          detail: `WeChat's get_order says receipt was confirmed (order_state ${state})`,
-        },
-      );
-    } else if (state === 4) {
-      await orders.advanceFulfilment(
-        order.transactionId,
-        key,
-        ['SHIPPED', 'CONFIRMED'],
-        {
-          state: 'SETTLED',
-          settledAt: at,
-          ...(order.fulfilment.confirmedAt ? {} : { confirmedAt: at }),
-        },
-        {
-          at,
-          kind: 'SETTLED',
-          detail: "WeChat's get_order says the order is settled (order_state 4)",
-        },
-      );
-    }
+    const transactionId = order.transactionId;
+    const confirmedBefore = order.fulfilment.confirmedAt;
+    await deps.withOrderLock(order.outTradeNo, async () => {
+      if (state === 3 || state === 6) {
+        await orders.advanceFulfilment(
+          transactionId,
+          key,
+          ['SHIPPED'],
+          { state: 'CONFIRMED', confirmedAt: at },
+          {
+            at,
+            kind: 'RECEIPT_CONFIRMED',
+            detail: `WeChat's get_order says receipt was confirmed (order_state ${state})`,
+          },
+        );
+      } else if (state === 4) {
+        await orders.advanceFulfilment(
+          transactionId,
+          key,
+          ['SHIPPED', 'CONFIRMED'],
+          {
+            state: 'SETTLED',
+            settledAt: at,
+            ...(confirmedBefore ? {} : { confirmedAt: at }),
+          },
+          {
+            at,
+            kind: 'SETTLED',
+            detail: "WeChat's get_order says the order is settled (order_state 4)",
+          },
+        );
+      }
+    });
     const fresh = (await orders.findById(orderId)) ?? order;
     return { ...toApiOrder(fresh), timeline: timelineOf(fresh) };
   }
