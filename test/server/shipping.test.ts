@@ -284,6 +284,35 @@ describe('shipping info, plain JSON message pushes', () => {
     expect((await atWeChat(s, paid.transactionId)).shipping.finish_shipping_count).toBe(2);
   });
 
+  it('when a shipped order is refunded in full, then WeChat shows it 已退款 and it cannot be shipped again; its shipping stays visible', async () => {
+    const buyer = await loginAs(s.server, s.sandbox, 'ship-refunded');
+    const paid = await paidThroughSandbox(s.server, s.sandbox, buyer);
+    expect((await ship(s, paid.id, express('YT5000001'))).status).toBe(200);
+    const refund = await call(`${s.server.url}/admin/orders/${paid.id}/refunds`, {
+      ...admin,
+      body: { amountFen: paid.totalFen },
+      headers: { 'idempotency-key': `ship-refund-${paid.id}` },
+    });
+    expect(refund.status).toBe(201);
+    const refunded = await eventually(
+      async () => {
+        const order = await adminOrder(s, paid.id);
+        return order.status === 'REFUNDED' ? order : undefined;
+      },
+      10_000,
+      'REFUNDED',
+    );
+    expect(refunded.fulfilment).toMatchObject({
+      state: 'SHIPPED',
+      parcels: [{ trackingNo: 'YT5000001' }],
+    });
+    expect((await atWeChat(s, paid.transactionId)).order_state).toBe(5);
+    const again = await ship(s, paid.id, express('YT5000002'));
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toMatch(/REFUNDED/);
+    expect((await adminOrder(s, paid.id)).fulfilment).toEqual(refunded.fulfilment);
+  });
+
   it('when the express companies are asked for twice, then they come from one get_delivery_list', async () => {
     const first = await call(`${s.server.url}/admin/shipping/delivery-companies`, admin);
     expect(first.status).toBe(200);
