@@ -13,6 +13,8 @@ import { adminRoutes } from './routes/admin.js';
 import { adminQuotaRoutes } from './routes/admin-quota.js';
 import { adminAnomalyRoutes } from './routes/admin-anomalies.js';
 import { adminReconciliationRoutes } from './routes/admin-reconciliations.js';
+import { adminShippingRoutes } from './routes/admin-shipping.js';
+import { wechatMessageRoutes } from './routes/wechat-message.js';
 import { healthRoutes } from './routes/health.js';
 import { notifyRoutes } from './routes/notify.js';
 import { orderRoutes } from './routes/orders.js';
@@ -56,6 +58,11 @@ export interface AppDeps {
   health(): Promise<HealthResponse>;
   /** The daily bill reconciliation's reports and re-runs (absent in apps built by hand). */
   reconciliations?: Parameters<typeof adminReconciliationRoutes>[0];
+  /** Shipping info (`/admin/orders/:id/shipping`) and, with a Token, the message push endpoint. */
+  shipping?: {
+    service: Parameters<typeof adminShippingRoutes>[0];
+    messages?: Parameters<typeof wechatMessageRoutes>[0];
+  };
 }
 
 /** Builds the Koa app. It never listens: `startServer` (or a test) does. */
@@ -87,6 +94,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     adminQuotaRoutes(deps.tokenQuota, admin),
     adminAnomalyRoutes(deps.anomalies, admin),
     ...(deps.reconciliations ? [adminReconciliationRoutes(deps.reconciliations, admin)] : []),
+    ...(deps.shipping ? [adminShippingRoutes(deps.shipping.service, admin)] : []),
+    ...(deps.shipping?.messages ? [wechatMessageRoutes(deps.shipping.messages)] : []),
   ];
   for (const router of routers) {
     app.use(router.routes());

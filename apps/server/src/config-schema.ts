@@ -139,6 +139,35 @@ export const envSchema = z.object({
         .optional(),
     )
     .describe("The mobile app's appid: enables APP pay."),
+  WX_MESSAGE_TOKEN: optionalString
+    .pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3–32 letters or digits, as in the console')
+        .optional(),
+    )
+    .describe(
+      "The mini-program's message push Token (消息推送 → Token): enables `/wechat/message`, where WeChat pushes trade-management events (shipping settled). Unset: the endpoint answers 404. A secret: never logged.",
+    ),
+  WX_MESSAGE_MODE: z
+    .enum(['plain', 'safe'])
+    .default('plain')
+    .describe(
+      'The message push 消息加密方式 set in the console: `plain` (明文模式, signed) or `safe` (安全模式, signed and AES-encrypted; needs `WX_MESSAGE_AES_KEY`).',
+    ),
+  WX_MESSAGE_AES_KEY: optionalString
+    .pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey')
+        .optional(),
+    )
+    .describe(
+      'The message push EncodingAESKey (消息加密密钥), for `WX_MESSAGE_MODE=safe`. A secret: never logged.',
+    ),
+  WX_MESSAGE_MAX_AGE_SECONDS: intFrom(30, 86_400, 300).describe(
+    'A message push whose timestamp is further than this from now (either way) is refused as a replay.',
+  ),
   WX_API_BASE: baseUrl
     .default('https://api.weixin.qq.com')
     .describe(

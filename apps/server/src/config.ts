@@ -26,6 +26,14 @@ export interface RateLimitSettings {
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Everything the server needs, validated. Holds secrets: never log or return it. */
+/** How WeChat signs (and, in safe mode, encrypts) the mini-program's message pushes. */
+export interface MessagePushSettings {
+  token: string;
+  mode: 'plain' | 'safe';
+  encodingAesKey?: string;
+  maxAgeSeconds: number;
+}
+
 export interface Config {
   /** `FEN_ENV`: production passed every production check (production/production-checks.ts). */
   mode: FenMode;
@@ -50,6 +58,8 @@ export interface Config {
     officialAccount?: { appId: string; appSecret: string };
     /** The mobile app (APP pay), when configured. */
     mobileAppId?: string;
+    /** The mini-program's message push (消息推送), when `WX_MESSAGE_TOKEN` is set. */
+    messagePush?: MessagePushSettings;
   };
   /** The server as browsers reach it (OAuth redirect_uri, H5 scene_info, the checkout page). */
   publicUrl: string;
@@ -158,6 +168,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ? loadPayV3Config(env, certificate, parsed.data.WXPAY_V3_API_BASE, issues)
       : undefined;
   if (parsed.success) notifyRouteIssues(parsed.data, issues);
+  if (parsed.success && parsed.data.WX_MESSAGE_MODE === 'safe' && !parsed.data.WX_MESSAGE_AES_KEY) {
+    issues.push('WX_MESSAGE_MODE=safe needs WX_MESSAGE_AES_KEY (the EncodingAESKey)');
+  }
   // Read from the raw values too when other settings failed, so "no operator" is listed with them.
   const admins = parsed.success
     ? parseOperators(parsed.data.ADMIN_TOKENS, parsed.data.ADMIN_TOKEN)
@@ -197,6 +210,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         ? { officialAccount: { appId: e.WX_OA_APPID, appSecret: e.WX_OA_APPSECRET } }
         : {}),
       ...(e.WX_MOBILE_APPID ? { mobileAppId: e.WX_MOBILE_APPID } : {}),
+      ...(e.WX_MESSAGE_TOKEN
+        ? {
+            messagePush: {
+              token: e.WX_MESSAGE_TOKEN,
+              mode: e.WX_MESSAGE_MODE,
+              ...(e.WX_MESSAGE_AES_KEY ? { encodingAesKey: e.WX_MESSAGE_AES_KEY } : {}),
+              maxAgeSeconds: e.WX_MESSAGE_MAX_AGE_SECONDS,
+            },
+          }
+        : {}),
     },
     publicUrl: e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`,
     h5WapName: e.H5_WAP_NAME,

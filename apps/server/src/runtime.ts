@@ -32,6 +32,7 @@ import { createProductService } from './services/product-service.js';
 import { createRefundNotificationService } from './services/refund-notification-service.js';
 import { createRefundService } from './services/refund-service.js';
 import { createSessionService } from './services/session-service.js';
+import { createShippingService } from './services/shipping-service.js';
 import { createTokenQuota } from './services/token-quota.js';
 import { tokenQuotaAlert } from './services/token-quota-alert.js';
 import type { QuotaExhaustedHook } from './services/token-quota.js';
@@ -307,6 +308,28 @@ export async function createRuntime(
     log,
   });
   deps.reconciliations = { reports, job: billJob };
+  const shipping = createShippingService({
+    orders: stores.orders,
+    wechat,
+    clock,
+    withOrderLock,
+    log,
+    appId: config.wx.appId,
+  });
+  const messagePush = config.wx.messagePush;
+  deps.shipping = {
+    service: shipping,
+    ...(messagePush
+      ? {
+          messages: {
+            settings: messagePush,
+            appId: config.wx.appId,
+            clock,
+            apply: (event) => shipping.applyTradeEvent(event),
+          },
+        }
+      : {}),
+  };
 
   return {
     config,

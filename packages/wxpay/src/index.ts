@@ -20,3 +20,5 @@ export type { Pkcs12Pem } from './pkcs12.js';
 export * from './bill.js';
 export * from './bill-rows.js';
 export * from './v3/index.js';
+export * from './mini-program-shipping.js';
+export * from './message-push.js';

@@ -8,6 +8,8 @@ import { createTokenProvider } from './token-provider.js';
 import { guardedFetch } from './token-quota.js';
 import type { TokenFetchGuard } from './token-quota.js';
 import type { FetchedToken, RefreshOptions } from './token-provider.js';
+import { createMiniProgramShippingApi } from './mini-program-shipping.js';
+import type { MiniProgramShippingApi } from './mini-program-shipping.js';
 import { callWeChatJson, requireSeconds, requireString } from './wechat-http.js';
 import type { WeChatHttp, WeChatJson } from './wechat-http.js';
 
@@ -50,7 +52,8 @@ export interface OAuthAccessTokenResult {
   unionid?: string;
 }
 
-export interface WeChatApi {
+/** Includes the mini-program shipping-info APIs (发货信息管理), with the cached access_token. */
+export interface WeChatApi extends MiniProgramShippingApi {
   code2Session(code: string): Promise<Code2SessionResult>;
   oauthAccessToken(code: string): Promise<OAuthAccessTokenResult>;
   getAccessToken(): Promise<string>;
@@ -211,6 +214,7 @@ export function createWeChatApi(options: WeChatApiOptions): WeChatApi {
         },
       );
     },
+    ...createMiniProgramShippingApi(http, callWithAccessToken, appId),
     close: () => dispatcher.close(),
   };
 }

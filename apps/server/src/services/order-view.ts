@@ -1,4 +1,4 @@
-import type { Order, OrderTimelineEntry, Refund } from '@fen/contracts';
+import type { Fulfilment, Order, OrderTimelineEntry, Refund } from '@fen/contracts';
 import type { OrderRecord } from '../stores/order-store.js';
 import type { RefundDoc } from '../stores/refund-model.js';
 
@@ -24,7 +24,37 @@ export function toApiOrder(doc: OrderRecord, timeline?: OrderTimelineEntry[]): O
     ...(doc.closedAt ? { closedAt: doc.closedAt.toISOString() } : {}),
     ...(doc.transactionId ? { transactionId: doc.transactionId } : {}),
     channel: doc.channel ?? 'miniprogram',
+    ...fulfilmentOf(doc),
     ...(timeline ? { timeline } : {}),
+  };
+}
+
+/**
+ * Shipping as the shopper and the operator see it: what was recorded at WeChat, or UNSHIPPED
+ * for a paid mini-program order nothing was recorded for yet.
+ */
+function fulfilmentOf(doc: OrderRecord): { fulfilment?: Fulfilment } {
+  const f = doc.fulfilment;
+  if (!f) {
+    const shippable =
+      (doc.channel ?? 'miniprogram') === 'miniprogram' &&
+      (doc.status === 'PAID' || doc.status === 'PARTIALLY_REFUNDED');
+    return shippable ? { fulfilment: { state: 'UNSHIPPED' } } : {};
+  }
+  return {
+    fulfilment: {
+      state: f.state,
+      ...(f.logisticsType ? { logisticsType: f.logisticsType } : {}),
+      parcels: f.parcels.map((p) => ({
+        ...(p.expressCompany ? { expressCompany: p.expressCompany } : {}),
+        ...(p.expressCompanyName ? { expressCompanyName: p.expressCompanyName } : {}),
+        ...(p.trackingNo ? { trackingNo: p.trackingNo } : {}),
+        itemDesc: p.itemDesc,
+      })),
+      ...(f.shippedAt ? { shippedAt: f.shippedAt.toISOString() } : {}),
+      ...(f.confirmedAt ? { confirmedAt: f.confirmedAt.toISOString() } : {}),
+      ...(f.settledAt ? { settledAt: f.settledAt.toISOString() } : {}),
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { Schema } from 'mongoose';
 import type { Types } from 'mongoose';
-import { ORDER_STATUSES, PAY_CHANNELS } from '@fen/contracts';
-import type { OrderStatus, PayChannel } from '@fen/contracts';
+import { FULFILMENT_STATES, LOGISTICS_TYPES, ORDER_STATUSES, PAY_CHANNELS } from '@fen/contracts';
+import type { FulfilmentState, LogisticsType, OrderStatus, PayChannel } from '@fen/contracts';
 import { DURABLE } from './write-concern.js';
 
 export interface OrderItemDoc {
@@ -16,6 +16,32 @@ export interface TimelineEntryDoc {
   at: Date;
   kind: string;
   detail: string;
+}
+
+export interface ParcelDoc {
+  expressCompany?: string;
+  expressCompanyName?: string;
+  trackingNo?: string;
+  itemDesc: string;
+}
+
+/**
+ * Shipping info recorded at WeChat (发货信息管理) and what WeChat's pushes said since.
+ * `uploads` counts accepted upload_shipping_info calls (each change is conditional on it);
+ * `events` holds the dedupe keys of the message pushes applied, so each applies once.
+ */
+export interface FulfilmentDoc {
+  state: FulfilmentState;
+  logisticsType?: LogisticsType;
+  deliveryMode?: 'unified' | 'split';
+  parcels: ParcelDoc[];
+  uploads: number;
+  lastUploadAt?: Date;
+  shippedAt?: Date;
+  shippedBy?: string;
+  confirmedAt?: Date;
+  settledAt?: Date;
+  events: string[];
 }
 
 /**
@@ -63,6 +89,7 @@ export interface OrderDoc {
   refundsSettled: string[];
   refundsReleased: string[];
   lastQueriedAt?: Date;
+  fulfilment?: FulfilmentDoc;
   timeline: TimelineEntryDoc[];
 }
 
@@ -82,6 +109,33 @@ const timelineSchema = new Schema<TimelineEntryDoc>(
     at: { type: Date, required: true },
     kind: { type: String, required: true },
     detail: { type: String, required: true },
+  },
+  { _id: false },
+);
+
+const parcelSchema = new Schema<ParcelDoc>(
+  {
+    expressCompany: { type: String },
+    expressCompanyName: { type: String },
+    trackingNo: { type: String },
+    itemDesc: { type: String, required: true },
+  },
+  { _id: false },
+);
+
+const fulfilmentSchema = new Schema<FulfilmentDoc>(
+  {
+    state: { type: String, required: true, enum: FULFILMENT_STATES },
+    logisticsType: { type: String, enum: LOGISTICS_TYPES },
+    deliveryMode: { type: String, enum: ['unified', 'split'] },
+    parcels: { type: [parcelSchema], default: [] },
+    uploads: { type: Number, required: true, default: 0 },
+    lastUploadAt: { type: Date },
+    shippedAt: { type: Date },
+    shippedBy: { type: String },
+    confirmedAt: { type: Date },
+    settledAt: { type: Date },
+    events: { type: [String], default: [] },
   },
   { _id: false },
 );
@@ -117,6 +171,7 @@ export const orderSchema = new Schema<OrderDoc>(
     refundsSettled: { type: [String], default: [] },
     refundsReleased: { type: [String], default: [] },
     lastQueriedAt: { type: Date },
+    fulfilment: { type: fulfilmentSchema },
     timeline: { type: [timelineSchema], default: [] },
   },
   { collection: 'orders', versionKey: false, id: false, writeConcern: DURABLE },

@@ -1,7 +1,7 @@
 import type { OrderStatus } from '@fen/contracts';
 import type { Types } from 'mongoose';
 import type { Models } from './database.js';
-import type { OrderDoc, TimelineEntryDoc } from './order-model.js';
+import type { FulfilmentDoc, OrderDoc, TimelineEntryDoc } from './order-model.js';
 import { isDuplicateKeyError, mayBeUniqueConflict, toObjectId } from './ids.js';
 
 export type OrderRecord = OrderDoc;
@@ -173,6 +173,57 @@ export function createOrderStore(Order: Models['Order']) {
       set: Partial<Pick<OrderDoc, 'lastQueriedAt'>> = {},
     ): Promise<void> {
       await Order.updateOne({ _id: id }, { $set: set, $push: pushTimeline(entry) });
+    },
+
+    /**
+     * Records shipping accepted by WeChat, only if the order is still paid and no other upload
+     * was stored since the caller read it (`uploadsBefore`). `null` otherwise.
+     */
+    recordShipment(
+      id: Types.ObjectId,
+      uploadsBefore: number,
+      fulfilment: FulfilmentDoc,
+      entry: TimelineEntryDoc,
+    ): Promise<OrderRecord | null> {
+      return Order.findOneAndUpdate(
+        {
+          _id: id,
+          status: { $in: ['PAID', 'PARTIALLY_REFUNDED'] },
+          ...(uploadsBefore === 0
+            ? { fulfilment: { $exists: false } }
+            : { 'fulfilment.uploads': uploadsBefore }),
+        },
+        { $set: { fulfilment }, $push: pushTimeline(entry) },
+        AFTER,
+      ).lean<OrderRecord>();
+    },
+
+    /**
+     * Applies a verified settlement push to the order of `transactionId`, once per `eventKey`:
+     * only from one of `from`, and never twice for the same key. `null` when it did not apply.
+     */
+    advanceFulfilment(
+      transactionId: string,
+      eventKey: string,
+      from: FulfilmentDoc['state'][],
+      set: Partial<Pick<FulfilmentDoc, 'state' | 'confirmedAt' | 'settledAt'>>,
+      entry: TimelineEntryDoc,
+    ): Promise<OrderRecord | null> {
+      const fields = Object.fromEntries(
+        Object.entries(set).map(([name, value]) => [`fulfilment.${name}`, value]),
+      );
+      return Order.findOneAndUpdate(
+        {
+          transactionId,
+          'fulfilment.state': { $in: from },
+          'fulfilment.events': { $ne: eventKey },
+        },
+        {
+          $set: fields,
+          $push: { 'fulfilment.events': eventKey, ...pushTimeline(entry) },
+        },
+        AFTER,
+      ).lean<OrderRecord>();
     },
 
     /** PENDING orders created before `createdBefore`, not yet expired, not queried since then. */

@@ -12,6 +12,7 @@ import {
   wxPayError,
 } from '@fen/wxpay';
 import type {
+  MiniProgramShippingApi,
   PayClient,
   TokenCache,
   TokenFetchGuard,
@@ -92,6 +93,8 @@ export interface WeChatGateway {
   tradeBill(date: string): Promise<TradeBill>;
   /** The fund-flow bill of a Beijing day, summed (wechat/fund-flow-bill.ts). */
   fundFlowBill(date: string): Promise<FundFlowBill>;
+  /** The mini-program's shipping-info APIs (发货信息管理), with its cached access_token. */
+  shipping: MiniProgramShippingApi;
   /** Closes the connection pools. */
   close(): Promise<void>;
 }
@@ -280,6 +283,7 @@ export function createWeChatGateway(
         return refusal(err, request, addressee);
       }
     },
+    shipping: api,
     async clearTokenQuota(appId) {
       const target = appId === wx.appId ? api : appId === oa?.appId ? oaApi : undefined;
       if (!target) throw new Error(`no AppSecret for appid ${appId}: not configured`);

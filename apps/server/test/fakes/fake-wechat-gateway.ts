@@ -116,6 +116,12 @@ export function createFakeWeChatGateway(
     clearTokenQuota: () => Promise.reject(new Error('not faked')),
     tradeBill: () => Promise.reject(new Error('not faked')),
     fundFlowBill: () => Promise.reject(new Error('not faked')),
+    shipping: {
+      uploadShippingInfo: () => Promise.reject(new Error('not faked')),
+      getShippingOrder: () => Promise.reject(new Error('not faked')),
+      isTradeManaged: () => Promise.reject(new Error('not faked')),
+      getDeliveryList: () => Promise.reject(new Error('not faked')),
+    },
     appIdFor: (channel) => channelAppIds[channel],
 
     async prepay({ unifiedOrderParams: params }: StoredAttempt) {

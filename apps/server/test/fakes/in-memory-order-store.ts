@@ -181,6 +181,36 @@ export function createInMemoryOrderStore(): OrderStore {
       );
     },
 
+    async recordShipment(id, uploadsBefore, fulfilment, entry) {
+      return update(
+        id,
+        (order) =>
+          REFUNDABLE.includes(order.status) && (order.fulfilment?.uploads ?? 0) === uploadsBefore,
+        (order) => {
+          order.fulfilment = copy(fulfilment);
+          pushTimeline(order, entry);
+        },
+      );
+    },
+
+    async advanceFulfilment(transactionId, eventKey, from, set, entry) {
+      const order = all().find((candidate) => candidate.transactionId === transactionId);
+      if (!order) return null;
+      return update(
+        order._id,
+        (o) =>
+          o.fulfilment !== undefined &&
+          from.includes(o.fulfilment.state) &&
+          !o.fulfilment.events.includes(eventKey),
+        (o) => {
+          if (!o.fulfilment) return;
+          Object.assign(o.fulfilment, copy(set));
+          o.fulfilment.events.push(eventKey);
+          pushTimeline(o, entry);
+        },
+      );
+    },
+
     async findStalePending(createdBefore, now, limit) {
       const before = createdBefore.getTime();
       return copy(
