@@ -32,6 +32,13 @@ export const ROUTES = [
   ['GET', '/admin/orders'],
   ['GET', '/admin/orders/:id'],
   ['POST', '/admin/orders/:id/refunds'],
+  ['POST', '/admin/orders/:id/shipping'],
+  ['GET', '/admin/anomalies'],
+  ['POST', '/admin/anomalies/:id/resolve'],
+  ['GET', '/admin/reconciliations'],
+  ['GET', '/admin/reconciliations/:id'],
+  ['GET', '/admin/token-quota'],
+  ['GET', '/admin/shipping/delivery-companies'],
   ['POST', '/wxpay/notify'],
   ['POST', '/wxpay/refund-notify'],
 ] as const;
@@ -420,6 +427,10 @@ export function fuzzRequest(known: Known): fc.Arbitrary<FuzzRequest> {
         if (template === '/api/session') return Buffer.from('{"code":"not-a-login-code"}');
         if (template === '/api/orders') return Buffer.from(JSON.stringify({ items: cart }));
         if (template.endsWith('/refunds')) return Buffer.from(JSON.stringify(refund));
+        if (template.endsWith('/resolve')) return Buffer.from('{"note":"fuzz"}');
+        if (template.endsWith('/shipping')) {
+          return Buffer.from('{"logisticsType":"virtual","parcels":[{"itemDesc":"fuzz"}]}');
+        }
         if (template.startsWith('/wxpay')) return Buffer.from(xml);
         return undefined;
       })();
