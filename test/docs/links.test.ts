@@ -42,7 +42,7 @@ describe('the Markdown docs', () => {
     expect(missing.map(({ where }) => where)).toEqual([]);
   });
 
-  it('when a doc names a path into ../shared, then that is a mistake: the repository stands alone', () => {
+  it('when a doc names a path into the reference folder beside the repository, then that is a mistake: the repository stands alone', () => {
     const naming = markdownFiles(repoRoot).flatMap((file) =>
       readText(repoRoot, file)
         .split('\n')
