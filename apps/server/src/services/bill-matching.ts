@@ -1,21 +1,15 @@
-import type { ReconciliationDifferenceKind } from '@fen/contracts';
+import type { ReconciliationDifference, ReconciliationDifferenceKind } from '@fen/contracts';
 import type { BillLedgerStore } from '../stores/bill-ledger-store.js';
 import type { OrderRecord } from '../stores/order-store.js';
 import type { RefundDoc } from '../stores/refund-model.js';
 import type { BillPayment, BillRefund } from '../wechat/trade-bill.js';
 
-/** A row (or a missing row) on which the bill and Fen disagree, before anything is done about it. */
-export interface FoundDifference {
-  key: string;
-  kind: ReconciliationDifferenceKind;
-  outTradeNo: string;
-  transactionId?: string;
-  outRefundNo?: string;
-  billFen?: number;
-  fenFen?: number;
-  statusHere?: string;
-  detail: string;
-  /** What WeChat's query can repair: an order PENDING here, a refund PROCESSING here. */
+/**
+ * A row (or a missing row) on which the bill and Fen disagree, before anything is done about it:
+ * the report's difference without its action yet, and what WeChat's query can repair (an order
+ * PENDING here, a refund PROCESSING here).
+ */
+export interface FoundDifference extends Omit<ReconciliationDifference, 'action'> {
   repair?: { order: OrderRecord } | { refund: RefundDoc };
 }
 
