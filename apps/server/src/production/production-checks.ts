@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { MerchantCertificate } from '../config-certificates.js';
+import { parseOperators } from '../http/operators.js';
 import { publishedCertificateIssue } from './certificate-checks.js';
 import { settingOf, wechatBases } from './mode.js';
 import { publicHttpsProblem } from './public-url.js';
@@ -36,10 +37,11 @@ function secretIssues(env: Env, flagged: ReadonlySet<string>): string[] {
       );
     }
   }
-  // ADMIN_TOKENS holds `name:sha256hex` pairs: a hash of a published token is that token.
-  for (const entry of (settingOf(env, 'ADMIN_TOKENS') ?? '').split(',')) {
-    const [name, hash] = entry.trim().split(':');
-    if (name && hash && isHashOfPublishedSecret(hash)) {
+  // ADMIN_TOKENS holds `name:sha256hex` pairs: a hash of a published token is that token. (A
+  // malformed entry is reported by loadConfig, which reads the setting the same way.)
+  for (const { name, tokenSha256 } of parseOperators(settingOf(env, 'ADMIN_TOKENS'), undefined)
+    .operators) {
+    if (isHashOfPublishedSecret(tokenSha256.toString('hex'))) {
       issues.push(
         `ADMIN_TOKENS: operator ${name}'s token is a published demo value: ${REPLACE_WITH.ADMIN_TOKEN}, and list its SHA-256`,
       );
