@@ -7,6 +7,7 @@ import type { BillReconciliation } from '../services/bill-reconciliation.js';
 import type { ReconciliationDoc } from '../stores/reconciliation-model.js';
 import type { ReconciliationStore } from '../stores/reconciliation-store.js';
 import type { Lease } from './lease.js';
+import { repeatingTimer } from './repeating-timer.js';
 
 export interface BillReconcileSettings {
   /** The Beijing hour from which yesterday's bill is fetched (WeChat: after 10:00). */
@@ -46,7 +47,6 @@ export function createBillReconcileJob(deps: {
   const { lease, reconciliation, reports, clock, settings } = deps;
   const owner = `${process.pid}-${randomUUID()}`;
   const log = deps.log.child({ job: 'bill-reconcile', owner });
-  let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = false;
 
@@ -92,15 +92,9 @@ export function createBillReconcileJob(deps: {
     return report ? { ran: true, report } : { ran: false };
   }
 
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      tick()
-        .catch((err: unknown) => log.error({ err }, 'bill reconciliation tick failed'))
-        .finally(schedule);
-    }, settings.checkSeconds * 1000);
-    timer.unref();
-  }
+  const timer = repeatingTimer(settings.checkSeconds * 1000, tick, (err) =>
+    log.error({ err }, 'bill reconciliation tick failed'),
+  );
 
   return {
     tick,
@@ -116,12 +110,12 @@ export function createBillReconcileJob(deps: {
     },
     start(): void {
       stopped = false;
-      schedule();
+      timer.start();
     },
     /** Stops scheduling and waits for a run in flight (which releases the lease). */
     async stop(): Promise<void> {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      timer.stop();
       await running?.catch(() => undefined);
     },
   };

@@ -7,6 +7,7 @@ import type { OrderSync } from '../services/order-sync.js';
 import type { WithOrderLock } from '../services/order-locks.js';
 import type { RefundService } from '../services/refund-service.js';
 import type { Lease } from './lease.js';
+import { repeatingTimer } from './repeating-timer.js';
 
 export interface ReconcileSettings {
   intervalSeconds: number;
@@ -54,7 +55,6 @@ export function createReconcileJob(deps: {
     );
   const owner = `${process.pid}-${randomUUID()}`;
   const log = deps.log.child({ job: 'reconcile', owner });
-  let timer: NodeJS.Timeout | undefined;
   let running: Promise<ReconcileReport> | undefined;
   let stopped = false;
 
@@ -121,26 +121,20 @@ export function createReconcileJob(deps: {
     return running;
   }
 
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      runOnce()
-        .catch((err: unknown) => log.error({ err }, 'reconcile pass failed'))
-        .finally(schedule);
-    }, settings.intervalSeconds * 1000);
-    timer.unref();
-  }
+  const timer = repeatingTimer(settings.intervalSeconds * 1000, runOnce, (err) =>
+    log.error({ err }, 'reconcile pass failed'),
+  );
 
   return {
     runOnce,
     start(): void {
       stopped = false;
-      schedule();
+      timer.start();
     },
     /** Stops scheduling, waits for a pass in flight, and hands the lease back. */
     async stop(): Promise<void> {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      timer.stop();
       await running?.catch(() => undefined);
       await lease.release(LEASE_NAME, owner).catch(() => undefined);
     },
