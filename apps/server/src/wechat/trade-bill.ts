@@ -1,4 +1,4 @@
-import { billYuanToFen, wxPayError } from '@fen/wxpay';
+import { billYuanToFen, parseTradeBill, wxPayError } from '@fen/wxpay';
 import type { ParsedBill } from '@fen/wxpay';
 
 /** A payment row of a trade bill (交易状态 SUCCESS), amounts in fen. */
@@ -38,57 +38,48 @@ function unreadable(detail: string): Error {
   return wxPayError('protocol', BILL_UNREADABLE, `trade bill: ${detail}`);
 }
 
-const REQUIRED = ['微信订单号', '商户订单号', '交易状态', '手续费'] as const;
-
 /**
- * The rows of a parsed `ALL` bill, read by column name (docs/merchant-ops.md): every row is
- * checked before any is returned, so one bad row makes the whole bill unreadable.
+ * The rows of a parsed `ALL` bill in Fen's terms: `parseTradeBill` (@fen/wxpay) reads every row
+ * by column name into fen before any is returned, so one bad row makes the whole bill
+ * unreadable; here each row is sorted into a payment or a refund (docs/merchant-ops.md).
  */
 export function tradeBillRows(bill: ParsedBill): {
   payments: BillPayment[];
   refunds: BillRefund[];
 } {
-  for (const column of REQUIRED) {
-    if (!bill.header.includes(column)) throw unreadable(`no column ${column}`);
-  }
   const payments: BillPayment[] = [];
   const refunds: BillRefund[] = [];
-  bill.rows.forEach((row, index) => {
+  parseTradeBill(bill).rows.forEach((row, index) => {
     const at = `row ${index + 1}`;
-    const text = (name: string) => row[name] ?? '';
-    const fen = (name: string) => (row[name] === undefined ? 0 : billYuanToFen(row[name]));
-    const outTradeNo = text('商户订单号');
+    const { outTradeNo, transactionId, tradeState, feeFen } = row;
     if (!outTradeNo) throw unreadable(`${at} has no 商户订单号`);
-    const state = text('交易状态');
-    if (state === 'SUCCESS') {
-      const settled = fen('应结订单金额') + fen('代金券金额');
+    if (tradeState === 'SUCCESS') {
       payments.push({
         outTradeNo,
-        transactionId: text('微信订单号'),
-        totalFen: row['订单金额'] === undefined ? settled : fen('订单金额'),
-        settledFen: settled,
-        feeFen: fen('手续费'),
+        transactionId,
+        totalFen: row.totalFen,
+        settledFen: row.settlementTotalFen + row.couponFen,
+        feeFen,
       });
-    } else if (state === 'REVOKED') {
+    } else if (tradeState === 'REVOKED') {
       // A reversed micropay (not a channel Fen offers): nets to zero, nothing to match.
       return;
-    } else if (state === 'REFUND') {
-      const outRefundNo = text('商户退款单号');
-      if (!outRefundNo || outRefundNo === '0')
-        throw unreadable(`${at} is a refund without 商户退款单号`);
-      const refunded = fen('退款金额') + fen('充值券退款金额');
+    } else if (tradeState === 'REFUND') {
+      if (!row.refund) throw unreadable(`${at} is a refund without 商户退款单号`);
+      const { refund } = row;
+      const refundedFen = refund.refundFen + billYuanToFen(row.columns['充值券退款金额'] ?? '0');
       refunds.push({
         outTradeNo,
-        transactionId: text('微信订单号'),
-        outRefundNo,
-        refundId: text('微信退款单号'),
-        requestedFen: row['申请退款金额'] === undefined ? refunded : fen('申请退款金额'),
-        refundedFen: refunded,
-        state: text('退款状态') || 'SUCCESS',
-        feeFen: fen('手续费'),
+        transactionId,
+        outRefundNo: refund.outRefundNo,
+        refundId: refund.refundId,
+        requestedFen: refund.requestedRefundFen,
+        refundedFen,
+        state: refund.status || 'SUCCESS',
+        feeFen,
       });
     } else {
-      throw unreadable(`${at} has an unknown 交易状态 ${JSON.stringify(state)}`);
+      throw unreadable(`${at} has an unknown 交易状态 ${JSON.stringify(tradeState)}`);
     }
   });
   return { payments, refunds };
