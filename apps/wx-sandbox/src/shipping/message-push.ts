@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
+import { encryptMessagePush, messagePushSignature } from '@fen/wxpay';
 import type { SandboxClock } from '../clock.js';
 import { randomChars } from '../ids.js';
 import { DeliveryError, postXml } from '../notify/post-xml.js';
 import type { SandboxLogger } from '../options.js';
 import type { Timers } from '../timers.js';
-import { encryptPush, pushSignature } from './message-crypto.js';
 import type { MessagePushConfig } from './options.js';
 
 /**
@@ -183,16 +183,16 @@ export class MessagePusher {
     const xml = config.format === 'xml';
     const plain = xml ? toPushXml(record.message) : JSON.stringify(record.message);
     const url = new URL(config.url);
-    url.searchParams.set('signature', pushSignature(config.token, timestamp, nonce));
+    url.searchParams.set('signature', messagePushSignature(config.token, timestamp, nonce));
     url.searchParams.set('timestamp', timestamp);
     url.searchParams.set('nonce', nonce);
     let body = plain;
     if (config.mode === 'safe' && config.encodingAesKey) {
-      const encrypted = encryptPush(plain, config.encodingAesKey, record.appid);
+      const encrypted = encryptMessagePush(plain, config.encodingAesKey, record.appid);
       url.searchParams.set('encrypt_type', 'aes');
       url.searchParams.set(
         'msg_signature',
-        pushSignature(config.token, timestamp, nonce, encrypted),
+        messagePushSignature(config.token, timestamp, nonce, encrypted),
       );
       const envelope = { ToUserName: String(record.message.ToUserName), Encrypt: encrypted };
       body = xml ? toPushXml(envelope) : JSON.stringify(envelope);
