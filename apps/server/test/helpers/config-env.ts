@@ -1,12 +1,12 @@
 import { DEMO_MERCHANT, NOWHERE } from '@fen/demo';
 import { afterAll, expect } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { makeTestCerts } from './certs.js';
-import type { TestCerts } from './certs.js';
+import { makeMerchantCertificate } from './merchant-certificate.js';
+import type { MerchantCertificateFiles } from './merchant-certificate.js';
 
 /** A throwaway certificate of the demo merchant for this test file, removed after it. */
-export function useDemoMerchantCerts(): TestCerts {
-  const certs = makeTestCerts(DEMO_MERCHANT.mchId);
+export function useDemoMerchantCerts(): MerchantCertificateFiles {
+  const certs = makeMerchantCertificate({ commonName: DEMO_MERCHANT.mchId });
   afterAll(() => certs.cleanup());
   return certs;
 }
@@ -16,7 +16,7 @@ export function useDemoMerchantCerts(): TestCerts {
  * left to the defaults the config tests check, except WeChat's bases, which default to WeChat's
  * real hosts (refused in sandbox mode): they point nowhere.
  */
-export function minimalEnv(certs: TestCerts): Record<string, string> {
+export function minimalEnv(certs: MerchantCertificateFiles): Record<string, string> {
   return {
     MONGODB_URI: 'mongodb://127.0.0.1:27017/fen',
     WX_APPID: DEMO_MERCHANT.appId,

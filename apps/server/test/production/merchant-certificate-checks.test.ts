@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { issuesOf } from '../helpers/config-env.js';
-import { makeMerchantCertificate } from './merchant-certificate.js';
+import { makeMerchantCertificate } from '../helpers/merchant-certificate.js';
 import { makeProductionEnv } from './production-env.js';
 
 const DAY = 86_400_000;

@@ -1,9 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { makeMerchantCertificate } from './merchant-certificate.js';
+import { makeMerchantCertificate } from '../helpers/merchant-certificate.js';
 import type {
   MerchantCertificateFiles,
   MerchantCertificateOptions,
-} from './merchant-certificate.js';
+} from '../helpers/merchant-certificate.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 

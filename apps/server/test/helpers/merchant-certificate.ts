@@ -2,10 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestCerts } from '../helpers/certs.js';
-
-/** The same files as the config tests' certificates: PEM pair, .p12 (password = CN), a stray key. */
-export type MerchantCertificateFiles = TestCerts;
+/** A merchant certificate's files: the PEM pair, the .p12 (password = CN), a stray key. */
+export interface MerchantCertificateFiles {
+  dir: string;
+  certPem: string;
+  keyPem: string;
+  p12: string;
+  otherKeyPem: string;
+  cleanup(): void;
+}
 
 export interface MerchantCertificateOptions {
   /** The subject CN: WeChat puts the mch_id there. */
@@ -26,7 +31,8 @@ const opensslTime = (date: Date) => `${date.toISOString().replace(/[-:T]/g, '').
 
 /**
  * A throwaway merchant API certificate with chosen validity dates (`openssl ca -selfsign`, since
- * `openssl req -x509` cannot date a certificate in the past or the future), as PEM and .p12.
+ * `openssl req -x509` cannot date a certificate in the past or the future), as PEM and as .p12 in
+ * WeChat's legacy RC2/3DES format, the one merchants download.
  */
 export function makeMerchantCertificate(
   options: MerchantCertificateOptions,
@@ -83,6 +89,7 @@ export function makeMerchantCertificate(
   run(
     'pkcs12',
     '-export',
+    '-legacy',
     '-in',
     at('apiclient_cert.pem'),
     '-inkey',
